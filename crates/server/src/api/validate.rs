@@ -1,0 +1,273 @@
+//! Input rules shared by several operations. Each check names the exception AWS raises for it
+//! (codecommit-facts.md §1 "Names and strings").
+
+use crate::bail;
+use crate::error::ApiResult;
+use std::collections::BTreeMap;
+
+/// A required string member: absent and empty both count as missing (the SDKs do not all
+/// enforce the model's `min: 1`).
+pub fn present(v: &Option<String>) -> Option<&str> {
+    v.as_deref().filter(|s| !s.is_empty())
+}
+
+/// Repository names: 1–100 of `[A-Za-z0-9._-]`, not ending in `.git` (model pattern `[\w\.-]+`).
+pub fn is_valid_repository_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.chars().count() <= 100
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        && !name.to_ascii_lowercase().ends_with(".git")
+        // `.` and `..` would be path segments in clone URLs.
+        && name != "."
+        && name != ".."
+}
+
+pub fn repository_name(v: &Option<String>) -> ApiResult<&str> {
+    let Some(name) = present(v) else {
+        bail!(
+            RepositoryNameRequired,
+            "A repository name is required, but was not specified."
+        )
+    };
+    check_repository_name(name)?;
+    Ok(name)
+}
+
+pub fn check_repository_name(name: &str) -> ApiResult<()> {
+    if !is_valid_repository_name(name) {
+        bail!(
+            InvalidRepositoryName,
+            "The repository name '{}' is not valid. Repository names can be any valid combination of letters, numbers, periods, underscores, and dashes between 1 and 100 characters in length, and cannot end in .git.",
+            printable(name)
+        )
+    }
+    Ok(())
+}
+
+pub fn repository_description(v: &Option<String>) -> ApiResult<()> {
+    if let Some(d) = v
+        && d.chars().count() > 1000
+    {
+        bail!(
+            InvalidRepositoryDescription,
+            "The repository description is not valid. Descriptions can be no more than 1,000 characters in length."
+        )
+    }
+    Ok(())
+}
+
+/// Branch names follow `git check-ref-format --branch` plus CodeCommit's own rules: 1–256
+/// characters, not exactly 40 hex digits.
+pub fn is_valid_branch_name(name: &str) -> bool {
+    if name.is_empty() || name.chars().count() > 256 || name == "@" || name == "HEAD" {
+        return false;
+    }
+    if name.len() == 40 && name.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return false;
+    }
+    is_valid_ref_tail(name)
+}
+
+/// The `git check-ref-format` rules for the part after `refs/heads/`.
+pub fn is_valid_ref_tail(name: &str) -> bool {
+    if name.is_empty()
+        || name.starts_with('/')
+        || name.ends_with('/')
+        || name.ends_with('.')
+        || name.starts_with('-')
+        || name.contains("..")
+        || name.contains("//")
+        || name.contains("@{")
+    {
+        return false;
+    }
+    if name.chars().any(|c| {
+        c.is_control()
+            || c == ' '
+            || matches!(c, '~' | '^' | ':' | '?' | '*' | '[' | '\\' | '\u{7f}')
+    }) {
+        return false;
+    }
+    name.split('/').all(|component| {
+        !component.starts_with('.') && !component.ends_with(".lock") && !component.is_empty()
+    })
+}
+
+pub fn branch_name(v: &Option<String>) -> ApiResult<&str> {
+    let Some(name) = present(v) else {
+        bail!(
+            BranchNameRequired,
+            "A branch name is required, but was not specified."
+        )
+    };
+    if !is_valid_branch_name(name) {
+        bail!(
+            InvalidBranchName,
+            "The specified branch name is not valid: {}",
+            printable(name)
+        )
+    }
+    Ok(name)
+}
+
+/// KMS key ids, ARNs and aliases (model pattern `^[a-zA-Z0-9:/_-]+$`).
+pub fn kms_key_id(key: &str) -> ApiResult<()> {
+    let ok = !key.is_empty()
+        && key.len() <= 2048
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b':' | b'/' | b'_' | b'-'));
+    if !ok {
+        bail!(
+            EncryptionKeyInvalidId,
+            "The Key Management Service encryption key is not valid: {}",
+            printable(key)
+        )
+    }
+    Ok(())
+}
+
+/// Tag keys: 1–128 Unicode letters, digits, spaces and `_ . : / = + - @`; values the same
+/// characters, 0–256 long. `aws:` keys are reserved.
+fn is_tag_text(s: &str) -> bool {
+    s.chars().all(|c| {
+        c.is_alphanumeric()
+            || c.is_whitespace()
+            || matches!(c, '_' | '.' | ':' | '/' | '=' | '+' | '-' | '@')
+    })
+}
+
+pub fn is_valid_tag_key(k: &str) -> bool {
+    let n = k.chars().count();
+    (1..=128).contains(&n) && is_tag_text(k)
+}
+
+pub fn is_valid_tag_value(v: &str) -> bool {
+    v.chars().count() <= 256 && is_tag_text(v)
+}
+
+pub fn is_system_tag_key(k: &str) -> bool {
+    k.to_ascii_lowercase().starts_with("aws:")
+}
+
+pub fn tags_map(tags: &BTreeMap<String, String>) -> ApiResult<()> {
+    for (k, v) in tags {
+        if is_system_tag_key(k) {
+            bail!(
+                InvalidSystemTagUsage,
+                "The tag key '{}' is not valid: the 'aws:' prefix is reserved for system use.",
+                printable(k)
+            )
+        }
+        if !is_valid_tag_key(k) || !is_valid_tag_value(v) {
+            bail!(
+                InvalidTagsMap,
+                "The map of tags is not valid: tag '{}' has an invalid key or value.",
+                printable(k)
+            )
+        }
+    }
+    if tags.len() > 50 {
+        bail!(
+            TooManyTags,
+            "The maximum number of tags for a repository is 50."
+        )
+    }
+    Ok(())
+}
+
+/// For messages: control characters escaped, long values cut.
+pub fn printable(s: &str) -> String {
+    let mut out: String = s.chars().take(200).flat_map(char::escape_default).collect();
+    if s.chars().count() > 200 {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repository_names() {
+        for ok in ["a", "my-app", "My_App.v2", &"x".repeat(100)] {
+            assert!(is_valid_repository_name(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "a b",
+            "a/b",
+            "a.git",
+            "A.GIT",
+            "..",
+            ".",
+            "é",
+            &"x".repeat(101),
+            "a\0b",
+            "a@b",
+        ] {
+            assert!(!is_valid_repository_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn branch_names() {
+        for ok in ["main", "feature/x", "v1.0", "a-b_c", "refs/heads/main", "ü"] {
+            assert!(is_valid_branch_name(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "@",
+            "a..b",
+            "a//b",
+            "/a",
+            "a/",
+            "a.",
+            ".a",
+            "a b",
+            "a~b",
+            "a^b",
+            "a:b",
+            "a?b",
+            "a*b",
+            "a[b",
+            "a\\b",
+            "a@{b",
+            "x.lock",
+            "a/.b",
+            "0123456789012345678901234567890123456789",
+            "a\tb",
+        ] {
+            assert!(!is_valid_branch_name(bad), "{bad:?}");
+        }
+        assert!(!is_valid_branch_name(&"b".repeat(257)));
+    }
+
+    #[test]
+    fn tags() {
+        let mut t = BTreeMap::new();
+        t.insert("team".to_string(), "a b+c=d@e".to_string());
+        assert!(tags_map(&t).is_ok());
+        t.insert("aws:x".to_string(), "v".to_string());
+        assert!(
+            tags_map(&t)
+                .unwrap_err()
+                .is(codecommit_model::ErrorCode::InvalidSystemTagUsage)
+        );
+        let mut t = BTreeMap::new();
+        t.insert("bad!".to_string(), "v".to_string());
+        assert!(
+            tags_map(&t)
+                .unwrap_err()
+                .is(codecommit_model::ErrorCode::InvalidTagsMap)
+        );
+        let many: BTreeMap<String, String> =
+            (0..51).map(|i| (format!("k{i}"), String::new())).collect();
+        assert!(
+            tags_map(&many)
+                .unwrap_err()
+                .is(codecommit_model::ErrorCode::TooManyTags)
+        );
+    }
+}

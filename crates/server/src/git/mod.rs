@@ -1,0 +1,219 @@
+//! Everything that touches git objects and refs: bare repositories on disk by repository id,
+//! cached gix handles, per-repository writer locks, and the smart-HTTP transport that runs the
+//! real `git` binary.
+
+pub mod transport;
+
+use crate::error::{ApiResult, Internal as _};
+use parking_lot::Mutex;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Hidden refs (never advertised, never pushable) that keep unreferenced merge commits alive.
+pub const HIDDEN_REF_PREFIX: &str = "refs/codecommit-local/";
+
+/// The hooks receive-pack runs (`core.hooksPath` is set per command, so API writes and other
+/// git commands never run them). They are plain shell so they cost a fork, not a server call.
+///
+/// * `pre-receive` refuses pushes of more than 4,000 refs (CodeCommit quota).
+/// * `update` refuses to delete the default branch, which CodeCommit does not allow by push
+///   either (User Guide, "Delete a branch"); other refs of the same push still land.
+/// * `post-receive` copies git's "old new ref" lines into the file the server names in
+///   `CODECOMMIT_LOCAL_EVENTS`. receive-pack runs it after the refs moved and before it exits,
+///   so when the child is gone the file holds exactly the ref changes the push applied.
+const HOOKS: &[(&str, &str)] = &[
+    (
+        "pre-receive",
+        "#!/bin/sh\n# Written by codecommit-local.\nn=$(wc -l)\nif [ \"$n\" -gt 4000 ]; then\n  echo \"error: a push may change at most 4000 references; this one changes $n\" >&2\n  exit 1\nfi\nexit 0\n",
+    ),
+    (
+        "update",
+        "#!/bin/sh\n# Written by codecommit-local.\ncase \"$3\" in *[!0]*) exit 0 ;; esac\nif [ -n \"$CODECOMMIT_LOCAL_DEFAULT_BRANCH\" ] && [ \"$1\" = \"refs/heads/$CODECOMMIT_LOCAL_DEFAULT_BRANCH\" ]; then\n  echo \"error: $CODECOMMIT_LOCAL_DEFAULT_BRANCH is the default branch of this repository and cannot be deleted; make another branch the default first\" >&2\n  exit 1\nfi\nexit 0\n",
+    ),
+    (
+        "post-receive",
+        "#!/bin/sh\n# Written by codecommit-local; records the ref changes of a push.\nif [ -n \"$CODECOMMIT_LOCAL_EVENTS\" ]; then exec cat > \"$CODECOMMIT_LOCAL_EVENTS\"; fi\nexec cat >/dev/null\n",
+    ),
+];
+
+pub struct GitStore {
+    repos_dir: PathBuf,
+    pub hooks_dir: PathBuf,
+    pub tmp_dir: PathBuf,
+    /// An empty directory used as HOME for git children, so no user configuration leaks in.
+    pub home_dir: PathBuf,
+    pub git_binary: PathBuf,
+    handles: Mutex<HashMap<String, gix::ThreadSafeRepository>>,
+    write_locks: Mutex<HashMap<String, Arc<Mutex<()>>>>,
+}
+
+impl GitStore {
+    pub fn open(data_dir: &Path, git_binary: PathBuf) -> std::io::Result<GitStore> {
+        let repos_dir = data_dir.join("repos");
+        let hooks_dir = data_dir.join("hooks");
+        let tmp_dir = data_dir.join("tmp");
+        let home_dir = data_dir.join("git-home");
+        for dir in [&repos_dir, &hooks_dir, &tmp_dir, &home_dir] {
+            std::fs::create_dir_all(dir)?;
+        }
+        // Leftovers of requests that were cut off by a crash.
+        for entry in std::fs::read_dir(&tmp_dir)?.flatten() {
+            let _ = std::fs::remove_file(entry.path())
+                .or_else(|_| std::fs::remove_dir_all(entry.path()));
+        }
+        for (name, script) in HOOKS {
+            write_executable(&hooks_dir.join(name), script)?;
+        }
+        Ok(GitStore {
+            repos_dir,
+            hooks_dir,
+            tmp_dir,
+            home_dir,
+            git_binary,
+            handles: Mutex::new(HashMap::new()),
+            write_locks: Mutex::new(HashMap::new()),
+        })
+    }
+
+    pub fn path(&self, id: &str) -> PathBuf {
+        self.repos_dir.join(format!("{id}.git"))
+    }
+
+    /// Creates an empty bare repository (SHA-1, files ref backend) whose HEAD names `main`.
+    /// It is assembled under a temporary name and renamed into place, so a crash never leaves
+    /// a half-made repository under a real id.
+    pub fn init(&self, id: &str) -> ApiResult<()> {
+        let tmp = self.tmp_dir.join(format!("init-{id}"));
+        let build = || -> std::io::Result<()> {
+            for dir in [
+                "objects/info",
+                "objects/pack",
+                "refs/heads",
+                "refs/tags",
+                "info",
+            ] {
+                std::fs::create_dir_all(tmp.join(dir))?;
+            }
+            std::fs::write(tmp.join("HEAD"), "ref: refs/heads/main\n")?;
+            std::fs::write(
+                tmp.join("config"),
+                "[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = true\n\tlogallrefupdates = false\n",
+            )?;
+            std::fs::rename(&tmp, self.path(id))
+        };
+        build().internal("creating the bare repository")
+    }
+
+    /// Removes a repository's directory and forgets its handle.
+    pub fn remove(&self, id: &str) {
+        self.handles.lock().remove(id);
+        self.write_locks.lock().remove(id);
+        let path = self.path(id);
+        // Rename first so a half-deleted directory is never mistaken for a repository.
+        let doomed = self
+            .tmp_dir
+            .join(format!("deleted-{id}-{}", uuid::Uuid::new_v4()));
+        let target = if std::fs::rename(&path, &doomed).is_ok() {
+            doomed
+        } else {
+            path
+        };
+        if let Err(e) = std::fs::remove_dir_all(&target)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!(repository_id = id, error = %e, "could not remove repository directory");
+        }
+    }
+
+    /// Forgets all handles and removes all repositories (the `/reset` endpoint).
+    pub fn clear(&self) -> std::io::Result<()> {
+        self.handles.lock().clear();
+        self.write_locks.lock().clear();
+        for entry in std::fs::read_dir(&self.repos_dir)?.flatten() {
+            let doomed = self.tmp_dir.join(format!("reset-{}", uuid::Uuid::new_v4()));
+            if std::fs::rename(entry.path(), &doomed).is_ok() {
+                std::fs::remove_dir_all(&doomed)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Repository ids that have a directory on disk.
+    pub fn ids_on_disk(&self) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(&self.repos_dir) else {
+            return Vec::new();
+        };
+        entries
+            .flatten()
+            .filter_map(|e| {
+                e.file_name()
+                    .to_str()
+                    .and_then(|n| n.strip_suffix(".git"))
+                    .map(str::to_owned)
+            })
+            .collect()
+    }
+
+    /// A thread-local gix handle on a repository; the shared handle is opened once and cached.
+    pub fn repo(&self, id: &str) -> ApiResult<gix::Repository> {
+        if let Some(h) = self.handles.lock().get(id) {
+            return Ok(h.to_thread_local());
+        }
+        let options = gix::open::Options::isolated()
+            .open_path_as_is(true)
+            .strict_config(false);
+        let shared = gix::ThreadSafeRepository::open_opts(self.path(id), options)
+            .internal("opening the repository")?;
+        let repo = shared.to_thread_local();
+        self.handles.lock().insert(id.to_owned(), shared);
+        Ok(repo)
+    }
+
+    /// The lock that serializes API writers of one repository. Pushes are other processes and
+    /// are not covered; ref updates are compare-and-swap for that reason.
+    pub fn write_lock(&self, id: &str) -> Arc<Mutex<()>> {
+        self.write_locks
+            .lock()
+            .entry(id.to_owned())
+            .or_default()
+            .clone()
+    }
+
+    /// Points HEAD at a branch so clones check it out (the repository's default branch).
+    pub fn set_head(&self, id: &str, branch: &str) -> ApiResult<()> {
+        let path = self.path(id);
+        let tmp = path.join(format!("HEAD.{}.tmp", uuid::Uuid::new_v4()));
+        std::fs::write(&tmp, format!("ref: refs/heads/{branch}\n"))
+            .and_then(|()| std::fs::rename(&tmp, path.join("HEAD")))
+            .internal("updating HEAD")
+    }
+}
+
+fn write_executable(path: &Path, content: &str) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, content)?;
+    std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755))?;
+    std::fs::rename(&tmp, path)
+}
+
+/// Refuses to start with a `git` older than 2.38 (protocol features and `merge-tree
+/// --write-tree` the server relies on).
+pub async fn check_version(git: &Path) -> Result<(), String> {
+    let out = tokio::process::Command::new(git)
+        .arg("--version")
+        .output()
+        .await
+        .map_err(|e| format!("cannot run {}: {e}", git.display()))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let version = text.trim().strip_prefix("git version ").unwrap_or("");
+    let mut parts = version
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|p| p.parse::<u32>().ok());
+    let (major, minor) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    if (major, minor) < (2, 38) {
+        return Err(format!("git ≥ 2.38 is required, found '{}'", text.trim()));
+    }
+    Ok(())
+}

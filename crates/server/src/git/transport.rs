@@ -1,0 +1,492 @@
+//! Git smart HTTP, served by the real `git` (codecommit-facts.md §7, git-foundations.md §3):
+//!
+//! * `GET  …/v1/repos/NAME/info/refs?service=git-upload-pack|git-receive-pack`
+//!   runs `git <service> --stateless-rpc --advertise-refs` (prefixed by the `# service=` line
+//!   unless the client speaks protocol v2, exactly as git-http-backend does);
+//! * `POST …/v1/repos/NAME/git-upload-pack|git-receive-pack` streams the (possibly gzip) request
+//!   body into `git <service> --stateless-rpc` and its output back, never holding a pack whole.
+//!
+//! A push records its ref changes through the post-receive hook (see `git::HOOKS`);
+//! the response is held open until they are recorded, so when `git push` returns, the API
+//! already shows the push (default branch, lastModifiedDate).
+
+use crate::api::repositories;
+use crate::events::parse_post_receive;
+use crate::git::HIDDEN_REF_PREFIX;
+use crate::protocol::sigv4;
+use crate::state::AppState;
+use crate::store::RepoRecord;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use bytes::Bytes;
+use futures_util::TryStreamExt as _;
+use std::collections::HashMap;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::process::Command;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Service {
+    UploadPack,
+    ReceivePack,
+}
+
+impl Service {
+    fn from_param(s: &str) -> Option<Self> {
+        match s {
+            "git-upload-pack" => Some(Service::UploadPack),
+            "git-receive-pack" => Some(Service::ReceivePack),
+            _ => None,
+        }
+    }
+    /// The git subcommand.
+    fn command(self) -> &'static str {
+        match self {
+            Service::UploadPack => "upload-pack",
+            Service::ReceivePack => "receive-pack",
+        }
+    }
+}
+
+/// Path parameters of the prefixed routes (`/ACCOUNT/REGION/v1/repos/NAME/...`).
+#[derive(serde::Deserialize)]
+pub struct ScopedRepo {
+    account: String,
+    region: String,
+    name: String,
+}
+
+pub async fn info_refs(
+    State(state): State<Arc<AppState>>,
+    Path(name): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let scope = scope_from_credentials(&state, &headers);
+    advertise(state, scope, name, query, headers).await
+}
+
+pub async fn info_refs_scoped(
+    State(state): State<Arc<AppState>>,
+    Path(p): Path<ScopedRepo>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    match explicit_scope(&p) {
+        Some(scope) => advertise(state, scope, p.name, query, headers).await,
+        None => not_found(),
+    }
+}
+
+pub async fn upload_pack(
+    State(state): State<Arc<AppState>>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let scope = scope_from_credentials(&state, &headers);
+    rpc(state, scope, name, Service::UploadPack, headers, body).await
+}
+
+pub async fn upload_pack_scoped(
+    State(state): State<Arc<AppState>>,
+    Path(p): Path<ScopedRepo>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    match explicit_scope(&p) {
+        Some(scope) => rpc(state, scope, p.name, Service::UploadPack, headers, body).await,
+        None => not_found(),
+    }
+}
+
+pub async fn receive_pack(
+    State(state): State<Arc<AppState>>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let scope = scope_from_credentials(&state, &headers);
+    rpc(state, scope, name, Service::ReceivePack, headers, body).await
+}
+
+pub async fn receive_pack_scoped(
+    State(state): State<Arc<AppState>>,
+    Path(p): Path<ScopedRepo>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    match explicit_scope(&p) {
+        Some(scope) => rpc(state, scope, p.name, Service::ReceivePack, headers, body).await,
+        None => not_found(),
+    }
+}
+
+fn explicit_scope(p: &ScopedRepo) -> Option<(String, String)> {
+    (sigv4::is_account_id(&p.account) && sigv4::is_region_name(&p.region))
+        .then(|| (p.account.clone(), p.region.clone()))
+}
+
+/// Without a scope in the path, HTTP Basic credentials decide the account as on AWS: a 12-digit
+/// access key id (credential helper) or a `<user>-at-<account>` Git credential user name;
+/// otherwise the defaults.
+fn scope_from_credentials(state: &AppState, headers: &HeaderMap) -> (String, String) {
+    let config = &state.config;
+    let user = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+        .and_then(|b64| {
+            base64::engine::general_purpose::STANDARD
+                .decode(b64.trim())
+                .ok()
+        })
+        .and_then(|raw| String::from_utf8(raw).ok())
+        .and_then(|s| s.split_once(':').map(|(u, _)| u.to_owned()));
+    let account = user
+        .as_deref()
+        .and_then(|u| {
+            let key = u.split('%').next().unwrap_or(u);
+            if sigv4::is_account_id(key) {
+                Some(key.to_owned())
+            } else {
+                u.rsplit_once("-at-")
+                    .map(|(_, a)| a)
+                    .filter(|a| sigv4::is_account_id(a))
+                    .map(str::to_owned)
+            }
+        })
+        .unwrap_or_else(|| config.default_account.clone());
+    (account, config.default_region.clone())
+}
+
+fn find_repo(
+    state: &AppState,
+    (account, region): &(String, String),
+    name: &str,
+) -> Option<Arc<RepoRecord>> {
+    if !crate::api::validate::is_valid_repository_name(name) {
+        return None;
+    }
+    state.store.get(account, region, name)
+}
+
+fn not_found() -> Response {
+    plain(StatusCode::NOT_FOUND, "Repository not found\n")
+}
+
+fn plain(status: StatusCode, text: &'static str) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        text,
+    )
+        .into_response()
+}
+
+/// `Git-Protocol` is passed to git as `GIT_PROTOCOL` only when it looks like what git sends
+/// (`version=2`, `key=value:key=value`).
+fn git_protocol(headers: &HeaderMap) -> Option<String> {
+    let v = headers.get("git-protocol")?.to_str().ok()?;
+    let ok = !v.is_empty()
+        && v.len() <= 256
+        && v.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'=' | b':' | b',' | b'.' | b'-' | b'_')
+        });
+    ok.then(|| v.to_owned())
+}
+
+fn git_command(state: &AppState, service: Service, protocol: Option<&str>) -> Command {
+    let git = &state.git;
+    let mut cmd = Command::new(&git.git_binary);
+    cmd.env_clear();
+    if let Some(path) = std::env::var_os("PATH") {
+        cmd.env("PATH", path);
+    }
+    cmd.env("HOME", &git.home_dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("LC_ALL", "C");
+    if let Some(p) = protocol {
+        cmd.env("GIT_PROTOCOL", p);
+    }
+    let hooks = format!("core.hooksPath={}", git.hooks_dir.display());
+    let hide = format!(
+        "transfer.hideRefs={}",
+        HIDDEN_REF_PREFIX.trim_end_matches('/')
+    );
+    cmd.args(["-c", "uploadpack.allowFilter=true"])
+        .args(["-c", "uploadpack.allowAnySHA1InWant=true"])
+        .args(["-c", "receive.autogc=false"])
+        .args(["-c", "gc.auto=0"])
+        .args(["-c", hide.as_str()])
+        .args(["-c", hooks.as_str()])
+        .arg(service.command());
+    cmd
+}
+
+async fn advertise(
+    state: Arc<AppState>,
+    scope: (String, String),
+    name: String,
+    query: HashMap<String, String>,
+    headers: HeaderMap,
+) -> Response {
+    let started = Instant::now();
+    let Some(service) = query.get("service").and_then(|s| Service::from_param(s)) else {
+        // Only the smart protocol is served.
+        return plain(
+            StatusCode::FORBIDDEN,
+            "Only the smart HTTP protocol is supported\n",
+        );
+    };
+    let Some(rec) = find_repo(&state, &scope, &name) else {
+        return not_found();
+    };
+    let protocol = git_protocol(&headers);
+    let v2 = protocol
+        .as_deref()
+        .is_some_and(|p| p.split(':').any(|kv| kv == "version=2"));
+    let mut cmd = git_command(&state, service, protocol.as_deref());
+    cmd.args(["--stateless-rpc", "--advertise-refs"])
+        .arg(state.git.path(&rec.id));
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    let output = match cmd.output().await {
+        Ok(o) if o.status.success() => o,
+        Ok(o) => {
+            tracing::error!(repository = %rec.name, service = service.command(), stderr = %String::from_utf8_lossy(&o.stderr), "git advertisement failed");
+            return plain(StatusCode::INTERNAL_SERVER_ERROR, "git failed\n");
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "could not run git");
+            return plain(StatusCode::INTERNAL_SERVER_ERROR, "git failed\n");
+        }
+    };
+    let mut body = Vec::with_capacity(output.stdout.len() + 64);
+    if !v2 {
+        let line = format!("# service=git-{}\n", service.command());
+        body.extend_from_slice(format!("{:04x}{line}0000", line.len() + 4).as_bytes());
+    }
+    body.extend_from_slice(&output.stdout);
+    log_git(&rec, service, "info/refs", 0, body.len() as u64, started);
+    git_response(
+        format!("application/x-git-{}-advertisement", service.command()),
+        Body::from(body),
+    )
+}
+
+fn git_response(content_type: String, body: Body) -> Response {
+    let mut response = Response::new(body);
+    let h = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&content_type) {
+        h.insert(header::CONTENT_TYPE, v);
+    }
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-cache, max-age=0, must-revalidate"),
+    );
+    h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    response
+}
+
+fn log_git(
+    rec: &RepoRecord,
+    service: Service,
+    what: &str,
+    bytes_in: u64,
+    bytes_out: u64,
+    started: Instant,
+) {
+    tracing::info!(
+        target: "codecommit_local::git",
+        account = %rec.account,
+        region = %rec.region,
+        repository = %rec.name,
+        service = service.command(),
+        request = what,
+        bytes_in,
+        bytes_out,
+        ms = format_args!("{:.2}", started.elapsed().as_secs_f64() * 1000.0),
+    );
+}
+
+async fn rpc(
+    state: Arc<AppState>,
+    scope: (String, String),
+    name: String,
+    service: Service,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let started = Instant::now();
+    let Some(rec) = find_repo(&state, &scope, &name) else {
+        return not_found();
+    };
+    let expected = format!("application/x-git-{}-request", service.command());
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if content_type != expected {
+        return plain(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Unexpected content type\n",
+        );
+    }
+    let gzip = match headers
+        .get(header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+    {
+        None | Some("identity") => false,
+        Some("gzip") | Some("x-gzip") => true,
+        Some(_) => {
+            return plain(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Unsupported content encoding\n",
+            );
+        }
+    };
+
+    let events_file = (service == Service::ReceivePack).then(|| {
+        state
+            .git
+            .tmp_dir
+            .join(format!("push-{}.refs", uuid::Uuid::new_v4()))
+    });
+    let mut cmd = git_command(&state, service, git_protocol(&headers).as_deref());
+    cmd.arg("--stateless-rpc").arg(state.git.path(&rec.id));
+    if let Some(f) = &events_file {
+        cmd.env("CODECOMMIT_LOCAL_EVENTS", f);
+        if let Some(b) = &rec.default_branch {
+            cmd.env("CODECOMMIT_LOCAL_DEFAULT_BRANCH", b);
+        }
+    }
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    // upload-pack is killed if the client goes away; receive-pack always runs to its end, so a
+    // push that git applied is always recorded.
+    cmd.kill_on_drop(service == Service::UploadPack);
+    let mut child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "could not run git");
+            return plain(StatusCode::INTERNAL_SERVER_ERROR, "git failed\n");
+        }
+    };
+    let (Some(mut stdin), Some(mut stdout), Some(mut stderr)) =
+        (child.stdin.take(), child.stdout.take(), child.stderr.take())
+    else {
+        return plain(StatusCode::INTERNAL_SERVER_ERROR, "git failed\n");
+    };
+
+    // Request body → stdin, decompressing on the fly.
+    let request =
+        tokio_util::io::StreamReader::new(body.into_data_stream().map_err(std::io::Error::other));
+    let mut reader: Box<dyn AsyncRead + Send + Unpin> = if gzip {
+        Box::new(async_compression::tokio::bufread::GzipDecoder::new(request))
+    } else {
+        Box::new(request)
+    };
+    let feeder = tokio::spawn(async move {
+        let copied = tokio::io::copy(&mut reader, &mut stdin).await;
+        let _ = stdin.shutdown().await;
+        copied.unwrap_or(0)
+    });
+    let stderr_task = tokio::spawn(async move {
+        let mut buf = Vec::new();
+        let _ = (&mut stderr).take(64 * 1024).read_to_end(&mut buf).await;
+        let _ = tokio::io::copy(&mut stderr, &mut tokio::io::sink()).await;
+        buf
+    });
+
+    // stdout → response, through a small channel; the supervisor owns the child.
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(16);
+    let supervisor_state = state.clone();
+    tokio::spawn(async move {
+        let mut bytes_out = 0u64;
+        let mut client_gone = false;
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            match stdout.read(&mut buf).await {
+                Ok(0) => break,
+                Ok(n) => {
+                    bytes_out += n as u64;
+                    if !client_gone
+                        && tx
+                            .send(Ok(Bytes::copy_from_slice(&buf[..n])))
+                            .await
+                            .is_err()
+                    {
+                        client_gone = true;
+                        if service == Service::UploadPack {
+                            let _ = child.start_kill();
+                            break;
+                        }
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "reading git output");
+                    break;
+                }
+            }
+        }
+        let status = child.wait().await;
+        let bytes_in = feeder.await.unwrap_or(0);
+        let stderr_text = stderr_task.await.unwrap_or_default();
+        match &status {
+            Ok(s) if s.success() => {}
+            // upload-pack ends non-zero on some shallow negotiations and when the client left.
+            _ if client_gone || service == Service::UploadPack => {
+                tracing::debug!(status = ?status, stderr = %String::from_utf8_lossy(&stderr_text), "git ended early");
+            }
+            _ => {
+                tracing::warn!(status = ?status, stderr = %String::from_utf8_lossy(&stderr_text), "git exited with an error")
+            }
+        }
+        if let Some(file) = events_file {
+            let applied = tokio::fs::read_to_string(&file).await.unwrap_or_default();
+            let _ = tokio::fs::remove_file(&file).await;
+            let changes = parse_post_receive(&applied);
+            if !changes.is_empty() {
+                let id = rec.id.clone();
+                let st = supervisor_state.clone();
+                let _ = tokio::task::spawn_blocking(move || {
+                    repositories::record_ref_changes(&st, &id, changes)
+                })
+                .await;
+            }
+        }
+        log_git(
+            &rec,
+            service,
+            service.command(),
+            bytes_in,
+            bytes_out,
+            started,
+        );
+        // Dropping `tx` here ends the response: only now does the client see the push finish.
+        drop(tx);
+    });
+
+    let stream = tokio_stream_from(rx);
+    git_response(
+        format!("application/x-git-{}-result", service.command()),
+        Body::from_stream(stream),
+    )
+}
+
+fn tokio_stream_from(
+    mut rx: tokio::sync::mpsc::Receiver<Result<Bytes, std::io::Error>>,
+) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> {
+    futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx))
+}

@@ -1,0 +1,131 @@
+//! The `codecommit-local` binary: parses flags (also read from the environment) and serves.
+
+use clap::Parser;
+use codecommit_local::{Config, bind, config::default_data_dir};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "codecommit-local",
+    version,
+    about = "AWS CodeCommit on your own machine: the API and real git over HTTP"
+)]
+struct Args {
+    /// Address to listen on.
+    #[arg(long, env = "CODECOMMIT_LOCAL_HOST", default_value = "127.0.0.1")]
+    host: String,
+    /// Port to listen on (0 picks a free port).
+    #[arg(long, env = "CODECOMMIT_LOCAL_PORT", default_value_t = 4599)]
+    port: u16,
+    /// Where repositories and metadata are kept [default: ~/.local/share/codecommit-local].
+    #[arg(long, env = "CODECOMMIT_LOCAL_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Region for requests without a SigV4 credential scope.
+    #[arg(long, env = "CODECOMMIT_LOCAL_REGION", default_value = "us-east-1")]
+    region: String,
+    /// Account for requests without a 12-digit access key id.
+    #[arg(
+        long,
+        env = "CODECOMMIT_LOCAL_ACCOUNT_ID",
+        default_value = "000000000000"
+    )]
+    account_id: String,
+    /// Base URL for clone URLs, e.g. http://codecommit:4599 [default: http://localhost:PORT].
+    #[arg(long, env = "CODECOMMIT_LOCAL_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// The git executable (≥ 2.38) that serves the wire protocol.
+    #[arg(long, env = "CODECOMMIT_LOCAL_GIT", default_value = "git")]
+    git: PathBuf,
+    /// Repositories allowed per account and region (AWS's default quota).
+    #[arg(long, env = "CODECOMMIT_LOCAL_MAX_REPOSITORIES", default_value_t = codecommit_local::config::DEFAULT_REPOSITORY_LIMIT)]
+    max_repositories: usize,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    init_logging();
+    if !codecommit_local::protocol::sigv4::is_account_id(&args.account_id) {
+        eprintln!("codecommit-local: --account-id must be 12 digits");
+        return ExitCode::from(2);
+    }
+    if !codecommit_local::protocol::sigv4::is_region_name(&args.region) {
+        eprintln!("codecommit-local: --region is not a region name");
+        return ExitCode::from(2);
+    }
+    let config = Config {
+        host: args.host,
+        port: args.port,
+        data_dir: args.data_dir.unwrap_or_else(default_data_dir),
+        default_region: args.region,
+        default_account: args.account_id,
+        public_url: args.public_url,
+        git_binary: args.git,
+        repository_limit: args.max_repositories,
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("codecommit-local: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        if let Err(e) = codecommit_local::git::check_version(&config.git_binary).await {
+            eprintln!("codecommit-local: {e}");
+            return ExitCode::FAILURE;
+        }
+        let data_dir = config.data_dir.clone();
+        let bound = match bind(config).await {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("codecommit-local: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        tracing::info!(addr = %bound.addr, data_dir = %data_dir.display(), base_url = %bound.state.base_url, "codecommit-local listening");
+        // A fixed line on stderr that scripts (and the restart tests) wait for.
+        eprintln!("codecommit-local listening on http://{}", bound.addr);
+        match bound.serve(shutdown_signal()).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("codecommit-local: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    })
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CODECOMMIT_LOCAL_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    use std::io::IsTerminal as _;
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

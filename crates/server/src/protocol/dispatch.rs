@@ -1,0 +1,138 @@
+//! THE operation table: one exhaustive match from operation to behaviour. Reading it top to
+//! bottom is the list of what the server answers.
+
+use super::serialization::decode;
+use crate::api::{Ctx, repositories, tags};
+use crate::error::{ApiError, ApiResult};
+use codecommit_model::{ErrorCode, Operation};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// Operations answered from memory on the async worker; everything else touches git or SQLite
+/// and runs on the blocking pool.
+pub fn is_inline(op: Operation) -> bool {
+    matches!(
+        op,
+        Operation::GetRepository
+            | Operation::BatchGetRepositories
+            | Operation::ListRepositories
+            | Operation::ListTagsForResource
+    )
+}
+
+pub fn dispatch(op: Operation, ctx: &Ctx<'_>, body: &[u8]) -> ApiResult<Vec<u8>> {
+    use Operation as O;
+    match op {
+        // Repositories
+        O::CreateRepository => json(ctx, body, repositories::create_repository),
+        O::GetRepository => json(ctx, body, repositories::get_repository),
+        O::BatchGetRepositories => json(ctx, body, repositories::batch_get_repositories),
+        O::ListRepositories => json(ctx, body, repositories::list_repositories),
+        O::DeleteRepository => json(ctx, body, repositories::delete_repository),
+        O::UpdateRepositoryName => empty(ctx, body, repositories::update_repository_name),
+        O::UpdateRepositoryDescription => {
+            empty(ctx, body, repositories::update_repository_description)
+        }
+        O::UpdateRepositoryEncryptionKey => {
+            json(ctx, body, repositories::update_repository_encryption_key)
+        }
+        O::UpdateDefaultBranch => empty(ctx, body, repositories::update_default_branch),
+        // Tags
+        O::TagResource => empty(ctx, body, tags::tag_resource),
+        O::UntagResource => empty(ctx, body, tags::untag_resource),
+        O::ListTagsForResource => json(ctx, body, tags::list_tags_for_resource),
+        // Not built yet: each answers a clear error naming itself.
+        O::AssociateApprovalRuleTemplateWithRepository
+        | O::BatchAssociateApprovalRuleTemplateWithRepositories
+        | O::BatchDescribeMergeConflicts
+        | O::BatchDisassociateApprovalRuleTemplateFromRepositories
+        | O::BatchGetCommits
+        | O::CreateApprovalRuleTemplate
+        | O::CreateBranch
+        | O::CreateCommit
+        | O::CreatePullRequest
+        | O::CreatePullRequestApprovalRule
+        | O::CreateUnreferencedMergeCommit
+        | O::DeleteApprovalRuleTemplate
+        | O::DeleteBranch
+        | O::DeleteCommentContent
+        | O::DeleteFile
+        | O::DeletePullRequestApprovalRule
+        | O::DescribeMergeConflicts
+        | O::DescribePullRequestEvents
+        | O::DisassociateApprovalRuleTemplateFromRepository
+        | O::EvaluatePullRequestApprovalRules
+        | O::GetApprovalRuleTemplate
+        | O::GetBlob
+        | O::GetBlobDifferences
+        | O::GetBranch
+        | O::GetComment
+        | O::GetCommentReactions
+        | O::GetCommentsForComparedCommit
+        | O::GetCommentsForPullRequest
+        | O::GetCommit
+        | O::GetDifferences
+        | O::GetFile
+        | O::GetFolder
+        | O::GetMergeCommit
+        | O::GetMergeConflicts
+        | O::GetMergeOptions
+        | O::GetPullRequest
+        | O::GetPullRequestApprovalStates
+        | O::GetPullRequestOverrideState
+        | O::GetRepositoryTriggers
+        | O::ListApprovalRuleTemplates
+        | O::ListAssociatedApprovalRuleTemplatesForRepository
+        | O::ListBranches
+        | O::ListFileCommitHistory
+        | O::ListPullRequests
+        | O::ListRepositoriesForApprovalRuleTemplate
+        | O::MergeBranchesByFastForward
+        | O::MergeBranchesBySquash
+        | O::MergeBranchesByThreeWay
+        | O::MergePullRequestByFastForward
+        | O::MergePullRequestBySquash
+        | O::MergePullRequestByThreeWay
+        | O::OverridePullRequestApprovalRules
+        | O::PostCommentForComparedCommit
+        | O::PostCommentForPullRequest
+        | O::PostCommentReply
+        | O::PutCommentReaction
+        | O::PutFile
+        | O::PutRepositoryTriggers
+        | O::TestRepositoryTriggers
+        | O::UpdateApprovalRuleTemplateContent
+        | O::UpdateApprovalRuleTemplateDescription
+        | O::UpdateApprovalRuleTemplateName
+        | O::UpdateComment
+        | O::UpdatePullRequestApprovalRuleContent
+        | O::UpdatePullRequestApprovalState
+        | O::UpdatePullRequestDescription
+        | O::UpdatePullRequestStatus
+        | O::UpdatePullRequestTitle => Err(ApiError::client(
+            ErrorCode::UnknownOperation,
+            format!("codecommit-local does not serve {} yet", op.name()),
+        )),
+    }
+}
+
+/// An operation with an output shape: the answer is its JSON.
+fn json<I: DeserializeOwned, O: Serialize>(
+    ctx: &Ctx<'_>,
+    body: &[u8],
+    f: fn(&Ctx<'_>, I) -> ApiResult<O>,
+) -> ApiResult<Vec<u8>> {
+    let out = f(ctx, decode(body)?)?;
+    serde_json::to_vec(&out).map_err(|e| ApiError::internal("encoding the response", e))
+}
+
+/// An operation without an output shape: HTTP 200 with an empty body, as the API Reference
+/// documents (codecommit-facts.md §0).
+fn empty<I: DeserializeOwned>(
+    ctx: &Ctx<'_>,
+    body: &[u8],
+    f: fn(&Ctx<'_>, I) -> ApiResult<()>,
+) -> ApiResult<Vec<u8>> {
+    f(ctx, decode(body)?)?;
+    Ok(Vec::new())
+}

@@ -1,0 +1,293 @@
+//! The awsJson1.1 edge: `POST /` with `X-Amz-Target: CodeCommit_20150413.<Operation>`.
+//! Reads the content type, target, SigV4 scope and body; hands the body to the operation table;
+//! writes the answer or the error as AWS does (`{"__type","message"}`, HTTP 400, 500 for
+//! internal faults); stamps `x-amzn-RequestId`; logs one line per call.
+//!
+//! Requests that are not well-formed awsJson get the answers AWS's front end gives (seen in
+//! emulators built from captured traffic, see notes in ARCHITECTURE.md): a missing or unknown
+//! target is `UnknownOperationException`; a body that is not JSON, or an empty one, is
+//! `SerializationException`; a content type other than `application/x-amz-json-1.1` is
+//! answered in XML (404 `<UnknownOperationException/>`, or 403 when no operation can be read),
+//! and `application/json` gets the legacy 200 envelope.
+
+pub mod dispatch;
+pub mod serialization;
+pub mod sigv4;
+
+use crate::api::Ctx;
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use codecommit_model::{ErrorCode, Operation, TARGET_PREFIX};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Largest request body read. PutFile and CreateCommit carry up to 6 MB per file and 7 MB per
+/// commit, base64-encoded; anything past this is refused before parsing (HTTP 413).
+pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+
+pub const JSON_CONTENT_TYPE: &str = "application/x-amz-json-1.1";
+
+/// One API call's bookkeeping for the log line and the response headers.
+struct Call {
+    request_id: String,
+    account: String,
+    region: String,
+    op: Option<Operation>,
+    started: Instant,
+}
+
+pub async fn handle(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let mut call = Call {
+        request_id: uuid::Uuid::new_v4().to_string(),
+        account: state.config.default_account.clone(),
+        region: state.config.default_region.clone(),
+        op: None,
+        started: Instant::now(),
+    };
+    let target = headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let op = target
+        .strip_prefix(TARGET_PREFIX)
+        .and_then(|r| r.strip_prefix('.'))
+        .and_then(Operation::from_name);
+    call.op = op;
+
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    match essence.as_str() {
+        "application/x-amz-json-1.1" => {}
+        "application/json" => return legacy_envelope(&call, body).await,
+        _ => return unsupported_content_type(&call, target),
+    }
+
+    let body = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(b) => b,
+        Err(_) => {
+            let e = crate::err!(
+                RequestEntityTooLarge,
+                "Request body exceeds the maximum of {MAX_BODY_BYTES} bytes"
+            );
+            return finish(&call, Err(e));
+        }
+    };
+    // AWS parses the body before it looks at the target, but an empty body with no usable
+    // target is an unknown operation.
+    if !body.is_empty() && serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_err() {
+        return finish(&call, Err(ApiError::client(ErrorCode::Serialization, "")));
+    }
+    let Some(op) = op else {
+        return finish(
+            &call,
+            Err(ApiError::client(ErrorCode::UnknownOperation, "")),
+        );
+    };
+    if body.is_empty() {
+        return finish(&call, Err(ApiError::client(ErrorCode::Serialization, "")));
+    }
+    match caller_scope(&state, &headers) {
+        Ok((account, region)) => {
+            call.account = account;
+            call.region = region;
+        }
+        Err(e) => return finish(&call, Err(e)),
+    }
+
+    let result = if dispatch::is_inline(op) {
+        let ctx = Ctx {
+            state: &state,
+            account: call.account.clone(),
+            region: call.region.clone(),
+            request_id: call.request_id.clone(),
+        };
+        dispatch::dispatch(op, &ctx, &body)
+    } else {
+        let state = state.clone();
+        let (account, region, request_id) = (
+            call.account.clone(),
+            call.region.clone(),
+            call.request_id.clone(),
+        );
+        tokio::task::spawn_blocking(move || {
+            let ctx = Ctx {
+                state: &state,
+                account,
+                region,
+                request_id,
+            };
+            dispatch::dispatch(op, &ctx, &body)
+        })
+        .await
+        .unwrap_or_else(|e| Err(ApiError::internal("running the operation", e)))
+    };
+    finish(&call, result)
+}
+
+/// The account and region a call acts in: from the SigV4 credential scope when signed, else
+/// the configured defaults.
+fn caller_scope(state: &AppState, headers: &HeaderMap) -> Result<(String, String), ApiError> {
+    let config = &state.config;
+    let Some(auth) = headers.get(header::AUTHORIZATION) else {
+        return Ok((
+            config.default_account.clone(),
+            config.default_region.clone(),
+        ));
+    };
+    let text = auth.to_str().map_err(|_| {
+        crate::err!(
+            IncompleteSignature,
+            "The Authorization header is not valid ASCII."
+        )
+    })?;
+    let cred = sigv4::parse_authorization(text).map_err(|sigv4::AuthError::Incomplete(msg)| {
+        ApiError::client(ErrorCode::IncompleteSignature, msg)
+    })?;
+    if !sigv4::is_region_name(cred.region) {
+        return Err(crate::err!(
+            IncompleteSignature,
+            "Credential should be scoped to a valid region."
+        ));
+    }
+    let account = sigv4::account_for_access_key(cred.access_key_id, &config.default_account);
+    Ok((account.to_owned(), cred.region.to_owned()))
+}
+
+fn finish(call: &Call, result: Result<Vec<u8>, ApiError>) -> Response {
+    let (status, body, exception) = match result {
+        Ok(body) => (StatusCode::OK, body, None),
+        Err(e) => {
+            let code = e.code();
+            let message = match &e {
+                ApiError::Client { message, .. } => message.clone(),
+                ApiError::Internal { context, cause } => {
+                    tracing::error!(
+                        request_id = %call.request_id,
+                        operation = call.op.map(Operation::name).unwrap_or("-"),
+                        context = %context,
+                        cause = %cause,
+                        "internal error"
+                    );
+                    format!(
+                        "An internal error occurred (request id {}).",
+                        call.request_id
+                    )
+                }
+            };
+            let status =
+                StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+            (status, error_body(code, &message), Some(code))
+        }
+    };
+    respond(call, status, body, JSON_CONTENT_TYPE, exception)
+}
+
+fn respond(
+    call: &Call,
+    status: StatusCode,
+    body: Vec<u8>,
+    content_type: &'static str,
+    exception: Option<ErrorCode>,
+) -> Response {
+    tracing::info!(
+        target: "codecommit_local::api",
+        account = %call.account,
+        region = %call.region,
+        operation = call.op.map(Operation::name).unwrap_or("-"),
+        status = status.as_u16(),
+        exception = exception.map(ErrorCode::name).unwrap_or("-"),
+        ms = format_args!("{:.2}", call.started.elapsed().as_secs_f64() * 1000.0),
+    );
+    let mut response = (status, body).into_response();
+    let h = response.headers_mut();
+    if !content_type.is_empty() {
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    }
+    if let Ok(v) = HeaderValue::from_str(&call.request_id) {
+        h.insert("x-amzn-requestid", v);
+    }
+    response
+}
+
+/// `{"__type": "...", "message": "..."}`. Protocol-level errors carry no message; the
+/// deserializer's errors spell it `Message`, as AWS's JSON front end does.
+pub fn error_body(code: ErrorCode, message: &str) -> Vec<u8> {
+    let mut map = serde_json::Map::new();
+    map.insert("__type".into(), code.name().into());
+    if !message.is_empty() {
+        let key = if code == ErrorCode::Serialization {
+            "Message"
+        } else {
+            "message"
+        };
+        map.insert(key.into(), message.into());
+    }
+    serde_json::to_vec(&map).unwrap_or_default()
+}
+
+/// `Content-Type: application/json`: AWS answers HTTP 200 with its legacy envelope around an
+/// `UnknownOperationException` (or a `SerializationException` when the body is not JSON).
+async fn legacy_envelope(call: &Call, body: Body) -> Response {
+    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .unwrap_or_default();
+    let (code, key) =
+        if !bytes.is_empty() && serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_err() {
+            (ErrorCode::Serialization, "Message")
+        } else {
+            (ErrorCode::UnknownOperation, "message")
+        };
+    let body = format!(
+        "{{\"Output\":{{\"__type\":\"com.amazon.coral.service#{}\",\"{key}\":null}},\"Version\":\"1.0\"}}",
+        code.name()
+    );
+    respond(
+        call,
+        StatusCode::OK,
+        body.into_bytes(),
+        "application/json",
+        Some(code),
+    )
+}
+
+/// Any other content type: AWS's front end answers in XML.
+fn unsupported_content_type(call: &Call, target: &str) -> Response {
+    let well_formed = target
+        .split_once('.')
+        .is_some_and(|(p, o)| !p.is_empty() && !o.is_empty());
+    if well_formed {
+        let body = b"<UnknownOperationException/>\n".to_vec();
+        respond(
+            call,
+            StatusCode::NOT_FOUND,
+            body,
+            "",
+            Some(ErrorCode::UnknownOperation),
+        )
+    } else {
+        let body = b"<AccessDeniedException>\n  <Message>Unable to determine service/operation name to be authorized</Message>\n</AccessDeniedException>\n".to_vec();
+        respond(
+            call,
+            StatusCode::FORBIDDEN,
+            body,
+            "",
+            Some(ErrorCode::AccessDenied),
+        )
+    }
+}

@@ -1,0 +1,84 @@
+//! The shared state of a running server: configuration, metadata store, git storage, events.
+
+use crate::config::Config;
+use crate::events::Events;
+use crate::git::GitStore;
+use crate::store::Store;
+use std::fs::File;
+use std::sync::Arc;
+
+pub struct AppState {
+    pub config: Config,
+    /// Scheme, host and port that clone URLs start with, e.g. `http://localhost:4599`.
+    pub base_url: String,
+    pub store: Store,
+    pub git: GitStore,
+    pub events: Events,
+    /// Held for the server's lifetime: one server per data directory.
+    _lock: File,
+}
+
+#[derive(Debug)]
+pub struct StartupError(pub String);
+
+impl std::fmt::Display for StartupError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for StartupError {}
+
+impl AppState {
+    pub fn open(config: Config, base_url: String) -> Result<Arc<AppState>, StartupError> {
+        let dir = &config.data_dir;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StartupError(format!("cannot create data dir {}: {e}", dir.display())))?;
+        let lock = File::create(dir.join("lock"))
+            .map_err(|e| StartupError(format!("cannot create lock file: {e}")))?;
+        lock.try_lock().map_err(|_| {
+            StartupError(format!(
+                "another codecommit-local is already using the data dir {}",
+                dir.display()
+            ))
+        })?;
+        let store = Store::open(&dir.join("metadata.db"))
+            .map_err(|e| StartupError(format!("metadata store: {e}")))?;
+        let git = GitStore::open(dir, config.git_binary.clone())
+            .map_err(|e| StartupError(format!("git storage in {}: {e}", dir.display())))?;
+        let state = AppState {
+            config,
+            base_url,
+            store,
+            git,
+            events: Events::default(),
+            _lock: lock,
+        };
+        state.reconcile();
+        Ok(Arc::new(state))
+    }
+
+    /// Repairs what a crash between two steps can leave behind: directories without metadata
+    /// (a create or delete cut short) are removed, metadata without a directory gets an empty
+    /// repository, and repositories whose first push was not yet recorded get their default
+    /// branch.
+    fn reconcile(&self) {
+        for id in self.git.ids_on_disk() {
+            if !self.store.contains_id(&id) {
+                tracing::warn!(repository_id = %id, "removing a repository directory without metadata");
+                self.git.remove(&id);
+            }
+        }
+        for rec in self.store.all() {
+            if !self.git.path(&rec.id).is_dir() {
+                tracing::warn!(repository = %rec.name, "repository directory missing; recreating it empty");
+                if let Err(e) = self.git.init(&rec.id) {
+                    tracing::error!(repository = %rec.name, error = %e, "could not recreate repository");
+                }
+            }
+            if rec.default_branch.is_none() {
+                crate::api::repositories::adopt_default_branch(self, &rec.id);
+            }
+        }
+    }
+}

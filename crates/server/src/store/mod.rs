@@ -1,0 +1,350 @@
+//! Repository metadata: SQLite (WAL, synchronous=FULL) for durability, and an in-memory catalog
+//! that answers every read. All writes go through one connection under a mutex, and the catalog
+//! is updated under the same mutex after the transaction commits, so readers never see a write
+//! that is not on disk and never wait on SQLite.
+
+mod schema;
+
+use crate::error::{ApiError, ApiResult};
+use parking_lot::{Mutex, RwLock};
+use rusqlite::{Connection, OptionalExtension, params};
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::Arc;
+
+/// What CodeCommit knows about a repository besides its git contents.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RepoRecord {
+    pub id: String,
+    pub account: String,
+    pub region: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub kms_key_id: String,
+    pub creation_date: f64,
+    pub last_modified_date: f64,
+    pub default_branch: Option<String>,
+    pub tags: BTreeMap<String, String>,
+}
+
+type Scope = (String, String);
+
+#[derive(Default)]
+struct Catalog {
+    /// (account, region) → name → record; names sorted for ListRepositories.
+    scopes: HashMap<Scope, BTreeMap<String, Arc<RepoRecord>>>,
+    by_id: HashMap<String, Arc<RepoRecord>>,
+}
+
+impl Catalog {
+    fn put(&mut self, rec: Arc<RepoRecord>) {
+        self.scopes
+            .entry((rec.account.clone(), rec.region.clone()))
+            .or_default()
+            .insert(rec.name.clone(), rec.clone());
+        self.by_id.insert(rec.id.clone(), rec);
+    }
+
+    fn remove(&mut self, rec: &RepoRecord) {
+        if let Some(scope) = self
+            .scopes
+            .get_mut(&(rec.account.clone(), rec.region.clone()))
+        {
+            scope.remove(&rec.name);
+        }
+        self.by_id.remove(&rec.id);
+    }
+}
+
+pub struct Store {
+    writer: Mutex<Connection>,
+    catalog: RwLock<Catalog>,
+}
+
+/// Outcome of an insert that can collide.
+pub enum Insert {
+    Done(Arc<RepoRecord>),
+    NameExists,
+    LimitExceeded,
+}
+
+impl Store {
+    pub fn open(path: &Path) -> ApiResult<Store> {
+        let mut conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        schema::migrate(&mut conn)?;
+        let catalog = load_catalog(&conn)?;
+        Ok(Store {
+            writer: Mutex::new(conn),
+            catalog: RwLock::new(catalog),
+        })
+    }
+
+    pub fn get(&self, account: &str, region: &str, name: &str) -> Option<Arc<RepoRecord>> {
+        let catalog = self.catalog.read();
+        catalog
+            .scopes
+            .get(&(account.to_owned(), region.to_owned()))
+            .and_then(|scope| scope.get(name))
+            .cloned()
+    }
+
+    pub fn get_by_id(&self, id: &str) -> Option<Arc<RepoRecord>> {
+        self.catalog.read().by_id.get(id).cloned()
+    }
+
+    /// All repositories of an account and region, sorted by name.
+    pub fn list(&self, account: &str, region: &str) -> Vec<Arc<RepoRecord>> {
+        let catalog = self.catalog.read();
+        catalog
+            .scopes
+            .get(&(account.to_owned(), region.to_owned()))
+            .map(|scope| scope.values().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    pub fn all(&self) -> Vec<Arc<RepoRecord>> {
+        self.catalog.read().by_id.values().cloned().collect()
+    }
+
+    /// Inserts a new repository unless the name is taken or the scope is full.
+    pub fn insert(&self, rec: RepoRecord, limit: usize) -> ApiResult<Insert> {
+        let mut conn = self.writer.lock();
+        {
+            let catalog = self.catalog.read();
+            if let Some(scope) = catalog
+                .scopes
+                .get(&(rec.account.clone(), rec.region.clone()))
+            {
+                if scope.contains_key(&rec.name) {
+                    return Ok(Insert::NameExists);
+                }
+                if scope.len() >= limit {
+                    return Ok(Insert::LimitExceeded);
+                }
+            }
+        }
+        let tx = conn.transaction()?;
+        write_row(&tx, &rec)?;
+        write_tags(&tx, &rec)?;
+        tx.commit()?;
+        let rec = Arc::new(rec);
+        self.catalog.write().put(rec.clone());
+        Ok(Insert::Done(rec))
+    }
+
+    /// Applies `change` to the current record of repository `id` and stores the result. The
+    /// closure runs under the writer lock, so checks it makes cannot race with other writes.
+    /// A rename onto a taken name fails with `RepositoryNameExistsException`.
+    pub fn update<F>(&self, id: &str, change: F) -> ApiResult<Option<Arc<RepoRecord>>>
+    where
+        F: FnOnce(&mut RepoRecord) -> ApiResult<()>,
+    {
+        let mut conn = self.writer.lock();
+        let Some(current) = self.get_by_id(id) else {
+            return Ok(None);
+        };
+        let mut next = (*current).clone();
+        change(&mut next)?;
+        if next == *current {
+            return Ok(Some(current));
+        }
+        if next.name != current.name && self.get(&next.account, &next.region, &next.name).is_some()
+        {
+            return Err(crate::err!(
+                RepositoryNameExists,
+                "Repository named {} already exists",
+                next.name
+            ));
+        }
+        let tx = conn.transaction()?;
+        write_row(&tx, &next)?;
+        if next.tags != current.tags {
+            write_tags(&tx, &next)?;
+        }
+        tx.commit()?;
+        let next = Arc::new(next);
+        let mut catalog = self.catalog.write();
+        catalog.remove(&current);
+        catalog.put(next.clone());
+        Ok(Some(next))
+    }
+
+    /// Removes a repository's metadata; returns what was removed.
+    pub fn delete(&self, id: &str) -> ApiResult<Option<Arc<RepoRecord>>> {
+        let conn = self.writer.lock();
+        let Some(current) = self.get_by_id(id) else {
+            return Ok(None);
+        };
+        conn.execute("DELETE FROM repositories WHERE id = ?1", params![id])?;
+        self.catalog.write().remove(&current);
+        Ok(Some(current))
+    }
+
+    /// Forgets everything (the `/reset` endpoint).
+    pub fn clear(&self) -> ApiResult<()> {
+        let conn = self.writer.lock();
+        conn.execute_batch("DELETE FROM repository_tags; DELETE FROM repositories;")?;
+        *self.catalog.write() = Catalog::default();
+        Ok(())
+    }
+
+    /// Whether an id is known to the store (used to find orphaned directories at startup).
+    pub fn contains_id(&self, id: &str) -> bool {
+        self.catalog.read().by_id.contains_key(id)
+    }
+
+    /// Runs a read on the writer connection (rare, non-hot paths only).
+    pub fn query_row<T>(
+        &self,
+        sql: &str,
+        id: &str,
+        f: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> ApiResult<Option<T>> {
+        let conn = self.writer.lock();
+        Ok(conn.query_row(sql, params![id], f).optional()?)
+    }
+}
+
+fn write_row(conn: &Connection, r: &RepoRecord) -> Result<(), ApiError> {
+    conn.execute(
+        "INSERT INTO repositories (id, account, region, name, description, kms_key_id, creation_date,
+                                   last_modified_date, default_branch)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT(id) DO UPDATE SET name = excluded.name, description = excluded.description,
+             kms_key_id = excluded.kms_key_id, last_modified_date = excluded.last_modified_date,
+             default_branch = excluded.default_branch",
+        params![
+            r.id,
+            r.account,
+            r.region,
+            r.name,
+            r.description,
+            r.kms_key_id,
+            r.creation_date,
+            r.last_modified_date,
+            r.default_branch
+        ],
+    )?;
+    Ok(())
+}
+
+fn write_tags(conn: &Connection, r: &RepoRecord) -> Result<(), ApiError> {
+    conn.execute(
+        "DELETE FROM repository_tags WHERE repository_id = ?1",
+        params![r.id],
+    )?;
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO repository_tags (repository_id, key, value) VALUES (?1, ?2, ?3)",
+    )?;
+    for (k, v) in &r.tags {
+        stmt.execute(params![r.id, k, v])?;
+    }
+    Ok(())
+}
+
+fn load_catalog(conn: &Connection) -> Result<Catalog, ApiError> {
+    let mut tags: HashMap<String, BTreeMap<String, String>> = HashMap::new();
+    let mut stmt = conn.prepare("SELECT repository_id, key, value FROM repository_tags")?;
+    let rows = stmt.query_map([], |row| {
+        Ok((
+            row.get::<_, String>(0)?,
+            row.get::<_, String>(1)?,
+            row.get::<_, String>(2)?,
+        ))
+    })?;
+    for row in rows {
+        let (id, k, v) = row?;
+        tags.entry(id).or_default().insert(k, v);
+    }
+    let mut catalog = Catalog::default();
+    let mut stmt = conn.prepare(
+        "SELECT id, account, region, name, description, kms_key_id, creation_date, last_modified_date,
+                default_branch FROM repositories",
+    )?;
+    let rows = stmt.query_map([], |row| {
+        Ok(RepoRecord {
+            id: row.get(0)?,
+            account: row.get(1)?,
+            region: row.get(2)?,
+            name: row.get(3)?,
+            description: row.get(4)?,
+            kms_key_id: row.get(5)?,
+            creation_date: row.get(6)?,
+            last_modified_date: row.get(7)?,
+            default_branch: row.get(8)?,
+            tags: BTreeMap::new(),
+        })
+    })?;
+    for row in rows {
+        let mut rec = row?;
+        rec.tags = tags.remove(&rec.id).unwrap_or_default();
+        catalog.put(Arc::new(rec));
+    }
+    Ok(catalog)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(name: &str) -> RepoRecord {
+        RepoRecord {
+            id: format!("id-{name}"),
+            account: "000000000000".into(),
+            region: "us-east-1".into(),
+            name: name.into(),
+            description: None,
+            kms_key_id: "k".into(),
+            creation_date: 1.0,
+            last_modified_date: 1.0,
+            default_branch: None,
+            tags: BTreeMap::from([("a".to_string(), "b".to_string())]),
+        }
+    }
+
+    #[test]
+    fn writes_survive_reopen_and_renames_move_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("meta.db");
+        {
+            let store = Store::open(&path).unwrap();
+            assert!(matches!(
+                store.insert(record("one"), 10).unwrap(),
+                Insert::Done(_)
+            ));
+            assert!(matches!(
+                store.insert(record("one"), 10).unwrap(),
+                Insert::NameExists
+            ));
+            store
+                .update("id-one", |r| {
+                    r.name = "two".into();
+                    Ok(())
+                })
+                .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        assert!(store.get("000000000000", "us-east-1", "one").is_none());
+        let rec = store.get("000000000000", "us-east-1", "two").unwrap();
+        assert_eq!(rec.tags.get("a").map(String::as_str), Some("b"));
+        assert!(store.get("000000000000", "eu-west-1", "two").is_none());
+    }
+
+    #[test]
+    fn insert_respects_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("m.db")).unwrap();
+        assert!(matches!(
+            store.insert(record("a"), 1).unwrap(),
+            Insert::Done(_)
+        ));
+        assert!(matches!(
+            store.insert(record("b"), 1).unwrap(),
+            Insert::LimitExceeded
+        ));
+    }
+}

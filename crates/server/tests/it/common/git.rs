@@ -1,0 +1,115 @@
+//! Runs the `git` CLI the way a user would, isolated from the machine's configuration: its own
+//! HOME, no system config, no prompts, a fixed identity.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub struct Git {
+    home: tempfile::TempDir,
+}
+
+impl Default for Git {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Git {
+    pub fn new() -> Git {
+        let home = tempfile::tempdir().expect("git home");
+        Git { home }
+    }
+
+    /// A fresh directory inside this runner's temp space.
+    pub fn dir(&self, name: &str) -> PathBuf {
+        let p = self.home.path().join(name);
+        std::fs::create_dir_all(&p).unwrap();
+        p
+    }
+
+    pub fn command(&self, cwd: &Path) -> Command {
+        let mut cmd = Command::new("git");
+        cmd.current_dir(cwd)
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_WORK_TREE")
+            .env_remove("GIT_INDEX_FILE")
+            .env("HOME", self.home.path())
+            .env("XDG_CONFIG_HOME", self.home.path().join(".config"))
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .env("GIT_AUTHOR_NAME", "Test Author")
+            .env("GIT_AUTHOR_EMAIL", "author@example.com")
+            .env("GIT_COMMITTER_NAME", "Test Committer")
+            .env("GIT_COMMITTER_EMAIL", "committer@example.com")
+            .env("LC_ALL", "C")
+            .args([
+                "-c",
+                "init.defaultBranch=main",
+                "-c",
+                "advice.detachedHead=false",
+                "-c",
+                "protocol.version=2",
+            ]);
+        cmd
+    }
+
+    /// Runs git and returns its output, whatever the exit status.
+    pub fn run(&self, cwd: &Path, args: &[&str]) -> Output {
+        self.command(cwd).args(args).output().expect("git runs")
+    }
+
+    /// Runs git, asserts success, returns stdout (trimmed).
+    pub fn ok(&self, cwd: &Path, args: &[&str]) -> String {
+        let out = self.run(cwd, args);
+        assert!(
+            out.status.success(),
+            "git {args:?} failed in {}:\nstdout: {}\nstderr: {}",
+            cwd.display(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
+    /// Runs git, asserts failure, returns stderr.
+    pub fn fails(&self, cwd: &Path, args: &[&str]) -> String {
+        let out = self.run(cwd, args);
+        assert!(
+            !out.status.success(),
+            "git {args:?} unexpectedly succeeded in {}: {}",
+            cwd.display(),
+            String::from_utf8_lossy(&out.stdout)
+        );
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+
+    /// A new working repository with one commit per `(path, content)` list entry.
+    pub fn init_with_commits(&self, name: &str, commits: &[&[(&str, &str)]]) -> PathBuf {
+        let dir = self.dir(name);
+        self.ok(&dir, &["init", "-q"]);
+        for (i, files) in commits.iter().enumerate() {
+            for (path, content) in *files {
+                let p = dir.join(path);
+                if let Some(parent) = p.parent() {
+                    std::fs::create_dir_all(parent).unwrap();
+                }
+                std::fs::write(p, content).unwrap();
+            }
+            self.ok(&dir, &["add", "-A"]);
+            self.ok(&dir, &["commit", "-q", "-m", &format!("commit {i}")]);
+        }
+        dir
+    }
+
+    /// Writes a file and commits it; returns the new commit id.
+    pub fn commit_file(&self, dir: &Path, path: &str, content: &str, message: &str) -> String {
+        let p = dir.join(path);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(p, content).unwrap();
+        self.ok(dir, &["add", "-A"]);
+        self.ok(dir, &["commit", "-q", "-m", message]);
+        self.ok(dir, &["rev-parse", "HEAD"])
+    }
+}

@@ -1,0 +1,11 @@
+//! Integration tests: a real server on 127.0.0.1:0 with its own temp data dir, driven through the
+//! official `aws-sdk-codecommit` client and the `git` CLI. One test binary, a module per area.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+mod git_transport;
+mod persistence;
+mod protocol;
+mod repositories;
+mod tags;
