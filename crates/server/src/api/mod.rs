@@ -1,12 +1,22 @@
 //! Behaviour, one module per API area. Every operation is a plain synchronous function
 //! `(&Ctx, Input) -> ApiResult<Output>`; none of them sees HTTP.
 
+pub mod branches;
+pub mod commits;
+pub mod diffs;
+pub mod files;
+pub mod history;
 pub mod paginate;
 pub mod repositories;
+pub mod specs;
 pub mod tags;
+pub mod tree_edit;
 pub mod validate;
 
+use crate::error::ApiResult;
 use crate::state::AppState;
+use crate::store::RepoRecord;
+use std::sync::Arc;
 
 /// Who is calling, where, and the server they are talking to.
 pub struct Ctx<'a> {
@@ -21,6 +31,19 @@ impl Ctx<'_> {
     pub fn caller_arn(&self) -> String {
         format!("arn:aws:iam::{}:root", self.account)
     }
+
+    /// Validates the repository name, finds the repository and opens its git storage.
+    pub fn open_repo(&self, name: &Option<String>) -> ApiResult<Opened> {
+        let rec = repositories::lookup(self, name)?;
+        let repo = self.state.git.repo(&rec.id)?;
+        Ok(Opened { rec, repo })
+    }
+}
+
+/// A repository's metadata and an open handle on its git storage.
+pub struct Opened {
+    pub rec: Arc<RepoRecord>,
+    pub repo: gix::Repository,
 }
 
 /// Now, as the epoch seconds (with millisecond precision) AWS puts in timestamps.

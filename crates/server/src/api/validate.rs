@@ -176,6 +176,73 @@ pub fn tags_map(tags: &BTreeMap<String, String>) -> ApiResult<()> {
     Ok(())
 }
 
+/// Longest file path CodeCommit accepts, and its deepest folder nesting (codecommit-facts.md §1).
+pub const MAX_PATH_LEN: usize = 4096;
+pub const MAX_PATH_DEPTH: usize = 20;
+
+/// A repository path as the API takes it (`/a/b.txt` or `a/b.txt`) in canonical form
+/// (`a/b.txt`). `None` when it is not a valid path: empty components, `.` or `..`, a `.git`
+/// component, NUL, too long or too deep. A trailing slash is allowed only for folders.
+pub fn normalize_path(path: &str, folder: bool) -> Option<String> {
+    if path.len() > MAX_PATH_LEN || path.contains('\0') {
+        return None;
+    }
+    let mut p = path.strip_prefix('/').unwrap_or(path);
+    if folder {
+        p = p.strip_suffix('/').unwrap_or(p);
+        if p.is_empty() {
+            return Some(String::new());
+        }
+    }
+    if p.is_empty() {
+        return None;
+    }
+    let components: Vec<&str> = p.split('/').collect();
+    if components.len() > MAX_PATH_DEPTH + 1 {
+        return None;
+    }
+    for c in &components {
+        if c.is_empty() || *c == "." || *c == ".." || c.eq_ignore_ascii_case(".git") {
+            return None;
+        }
+    }
+    Some(p.to_owned())
+}
+
+/// A required file path: `PathRequiredException` / `InvalidPathException`.
+pub fn file_path(v: &Option<String>) -> ApiResult<String> {
+    let Some(raw) = present(v) else {
+        bail!(
+            PathRequired,
+            "The file path is required, but was not specified."
+        )
+    };
+    normalize_path(raw, false).ok_or_else(|| {
+        crate::err!(
+            InvalidPath,
+            "The specified path is not valid: {}",
+            printable(raw)
+        )
+    })
+}
+
+/// A required folder path; `/` (or an empty string) is the root.
+pub fn folder_path(v: &Option<String>) -> ApiResult<String> {
+    let Some(raw) = v.as_deref() else {
+        bail!(
+            PathRequired,
+            "The folder path is required, but was not specified."
+        )
+    };
+    normalize_path(raw, true).ok_or_else(|| {
+        crate::err!(
+            InvalidPath,
+            "The specified path is not valid: {}",
+            printable(raw)
+        )
+    })
+}
+
 /// For messages: control characters escaped, long values cut.
 pub fn printable(s: &str) -> String {
     let mut out: String = s.chars().take(200).flat_map(char::escape_default).collect();
@@ -242,6 +309,36 @@ mod tests {
             assert!(!is_valid_branch_name(bad), "{bad:?}");
         }
         assert!(!is_valid_branch_name(&"b".repeat(257)));
+    }
+
+    #[test]
+    fn paths() {
+        assert_eq!(
+            normalize_path("/a/b.txt", false).as_deref(),
+            Some("a/b.txt")
+        );
+        assert_eq!(normalize_path("a/b.txt", false).as_deref(), Some("a/b.txt"));
+        assert_eq!(normalize_path("/", true).as_deref(), Some(""));
+        assert_eq!(normalize_path("", true).as_deref(), Some(""));
+        assert_eq!(normalize_path("dir/", true).as_deref(), Some("dir"));
+        for bad in [
+            "",
+            "/",
+            "a//b",
+            "a/../b",
+            "../a",
+            "./a",
+            "a/.git/config",
+            ".GIT",
+            "a\0b",
+            "a/",
+            "//a",
+        ] {
+            assert_eq!(normalize_path(bad, false), None, "{bad:?}");
+        }
+        assert!(normalize_path("a/".repeat(21).trim_end_matches('/'), false).is_some());
+        assert!(normalize_path("a/".repeat(22).trim_end_matches('/'), false).is_none());
+        assert!(normalize_path(&"a".repeat(4097), false).is_none());
     }
 
     #[test]

@@ -2,7 +2,11 @@
 //! cached gix handles, per-repository writer locks, and the smart-HTTP transport that runs the
 //! real `git` binary.
 
+pub mod diff;
+pub mod linediff;
+pub mod objects;
 pub mod transport;
+pub mod write;
 
 use crate::error::{ApiResult, Internal as _};
 use parking_lot::Mutex;

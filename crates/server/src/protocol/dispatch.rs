@@ -2,7 +2,7 @@
 //! bottom is the list of what the server answers.
 
 use super::serialization::decode;
-use crate::api::{Ctx, repositories, tags};
+use crate::api::{Ctx, branches, commits, diffs, files, history, repositories, tags};
 use crate::error::{ApiError, ApiResult};
 use codecommit_model::{ErrorCode, Operation};
 use serde::Serialize;
@@ -41,39 +41,46 @@ pub fn dispatch(op: Operation, ctx: &Ctx<'_>, body: &[u8]) -> ApiResult<Vec<u8>>
         O::TagResource => empty(ctx, body, tags::tag_resource),
         O::UntagResource => empty(ctx, body, tags::untag_resource),
         O::ListTagsForResource => json(ctx, body, tags::list_tags_for_resource),
+        // Branches
+        O::CreateBranch => empty(ctx, body, branches::create_branch),
+        O::DeleteBranch => json(ctx, body, branches::delete_branch),
+        O::GetBranch => json(ctx, body, branches::get_branch),
+        O::ListBranches => json(ctx, body, branches::list_branches),
+        // Files, folders, blobs
+        O::GetBlob => json(ctx, body, files::get_blob),
+        O::GetFile => json(ctx, body, files::get_file),
+        O::GetFolder => json(ctx, body, files::get_folder),
+        O::PutFile => json(ctx, body, files::put_file),
+        O::DeleteFile => json(ctx, body, files::delete_file),
+        // Commits
+        O::GetCommit => json(ctx, body, commits::get_commit),
+        O::BatchGetCommits => json(ctx, body, commits::batch_get_commits),
+        O::CreateCommit => json(ctx, body, commits::create_commit),
+        // Differences and history
+        O::GetDifferences => json(ctx, body, diffs::get_differences),
+        O::GetBlobDifferences => json(ctx, body, diffs::get_blob_differences),
+        O::ListFileCommitHistory => json(ctx, body, history::list_file_commit_history),
         // Not built yet: each answers a clear error naming itself.
         O::AssociateApprovalRuleTemplateWithRepository
         | O::BatchAssociateApprovalRuleTemplateWithRepositories
         | O::BatchDescribeMergeConflicts
         | O::BatchDisassociateApprovalRuleTemplateFromRepositories
-        | O::BatchGetCommits
         | O::CreateApprovalRuleTemplate
-        | O::CreateBranch
-        | O::CreateCommit
         | O::CreatePullRequest
         | O::CreatePullRequestApprovalRule
         | O::CreateUnreferencedMergeCommit
         | O::DeleteApprovalRuleTemplate
-        | O::DeleteBranch
         | O::DeleteCommentContent
-        | O::DeleteFile
         | O::DeletePullRequestApprovalRule
         | O::DescribeMergeConflicts
         | O::DescribePullRequestEvents
         | O::DisassociateApprovalRuleTemplateFromRepository
         | O::EvaluatePullRequestApprovalRules
         | O::GetApprovalRuleTemplate
-        | O::GetBlob
-        | O::GetBlobDifferences
-        | O::GetBranch
         | O::GetComment
         | O::GetCommentReactions
         | O::GetCommentsForComparedCommit
         | O::GetCommentsForPullRequest
-        | O::GetCommit
-        | O::GetDifferences
-        | O::GetFile
-        | O::GetFolder
         | O::GetMergeCommit
         | O::GetMergeConflicts
         | O::GetMergeOptions
@@ -83,8 +90,6 @@ pub fn dispatch(op: Operation, ctx: &Ctx<'_>, body: &[u8]) -> ApiResult<Vec<u8>>
         | O::GetRepositoryTriggers
         | O::ListApprovalRuleTemplates
         | O::ListAssociatedApprovalRuleTemplatesForRepository
-        | O::ListBranches
-        | O::ListFileCommitHistory
         | O::ListPullRequests
         | O::ListRepositoriesForApprovalRuleTemplate
         | O::MergeBranchesByFastForward
@@ -98,7 +103,6 @@ pub fn dispatch(op: Operation, ctx: &Ctx<'_>, body: &[u8]) -> ApiResult<Vec<u8>>
         | O::PostCommentForPullRequest
         | O::PostCommentReply
         | O::PutCommentReaction
-        | O::PutFile
         | O::PutRepositoryTriggers
         | O::TestRepositoryTriggers
         | O::UpdateApprovalRuleTemplateContent

@@ -1,0 +1,123 @@
+//! Writing: commits from trees, and ref moves by compare-and-swap. Lock files are git's own
+//! (`refs/heads/x.lock`), so API writes race safely with `git receive-pack` in other processes.
+
+use super::objects::ref_target;
+use crate::error::{ApiError, ApiResult, Internal as _};
+use gix::ObjectId;
+use gix::refs::Target;
+use gix::refs::transaction::{Change, LogChange, PreviousValue, RefEdit, RefLog};
+
+/// Who made an API commit. CodeCommit uses the same person as author and committer.
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub name: String,
+    pub email: String,
+    pub seconds: i64,
+}
+
+impl Person {
+    fn signature(&self) -> gix::actor::Signature {
+        gix::actor::Signature {
+            name: self.name.as_str().into(),
+            email: self.email.as_str().into(),
+            time: gix::date::Time {
+                seconds: self.seconds,
+                offset: 0,
+            },
+        }
+    }
+}
+
+pub fn now_seconds() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
+}
+
+/// Writes a commit object (no ref moves).
+pub fn write_commit(
+    repo: &gix::Repository,
+    tree: ObjectId,
+    parents: &[ObjectId],
+    who: &Person,
+    message: &str,
+) -> ApiResult<ObjectId> {
+    let commit = gix::objs::Commit {
+        tree,
+        parents: parents.iter().copied().collect(),
+        author: who.signature(),
+        committer: who.signature(),
+        encoding: None,
+        message: message.into(),
+        extra_headers: Vec::new(),
+    };
+    Ok(repo
+        .write_object(&commit)
+        .internal("writing a commit")?
+        .detach())
+}
+
+/// Why a compare-and-swap did not happen.
+#[derive(Debug, PartialEq, Eq)]
+pub enum CasFailure {
+    /// The ref's value was not the expected one (someone else moved it first).
+    Moved { actual: Option<ObjectId> },
+}
+
+/// Moves `name` from `expected` (`None`: must not exist) to `new` (`None`: delete), atomically.
+pub fn compare_and_swap(
+    repo: &gix::Repository,
+    name: &str,
+    expected: Option<ObjectId>,
+    new: Option<ObjectId>,
+) -> ApiResult<Result<(), CasFailure>> {
+    let full_name: gix::refs::FullName = name
+        .try_into()
+        .map_err(|e| ApiError::internal("naming a reference", e))?;
+    let previous = match expected {
+        Some(id) => PreviousValue::MustExistAndMatch(Target::Object(id)),
+        None => PreviousValue::MustNotExist,
+    };
+    let change = match new {
+        Some(id) => Change::Update {
+            log: LogChange {
+                mode: RefLog::AndReference,
+                force_create_reflog: false,
+                message: "codecommit-local".into(),
+            },
+            expected: previous,
+            new: Target::Object(id),
+        },
+        None => Change::Delete {
+            expected: previous,
+            log: RefLog::AndReference,
+        },
+    };
+    let edit = RefEdit {
+        change,
+        name: full_name,
+        deref: false,
+    };
+    let committer = gix::actor::Signature {
+        name: "codecommit-local".into(),
+        email: "".into(),
+        time: gix::date::Time {
+            seconds: now_seconds(),
+            offset: 0,
+        },
+    };
+    let mut time_buf = gix::date::parse::TimeBuf::default();
+    match repo.edit_references_as([edit], Some(committer.to_ref(&mut time_buf))) {
+        Ok(_) => Ok(Ok(())),
+        Err(e) => {
+            // Whether the ref moved under us, or something else broke.
+            let actual = ref_target(repo, name)?;
+            if actual != expected {
+                Ok(Err(CasFailure::Moved { actual }))
+            } else {
+                Err(ApiError::internal("updating a reference", e))
+            }
+        }
+    }
+}
