@@ -6,6 +6,7 @@ pub mod commits;
 pub mod diffs;
 pub mod files;
 pub mod history;
+pub mod merges;
 pub mod paginate;
 pub mod repositories;
 pub mod specs;

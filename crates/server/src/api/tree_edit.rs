@@ -123,6 +123,12 @@ impl<'r> TreeEdit<'r> {
         Ok(())
     }
 
+    /// Sets `path` to `entry` (any kind, including a whole tree) or removes it, without the
+    /// conflict rules: merges apply what git already decided is consistent.
+    pub fn set_raw(&mut self, path: &str, entry: Option<Entry>) {
+        self.edits.insert(path.to_owned(), entry);
+    }
+
     /// Deletes the file at `path`; returns what was there, or `None` if there is no file.
     pub fn delete(&mut self, path: &str) -> ApiResult<Option<Entry>> {
         match self.current(path)? {

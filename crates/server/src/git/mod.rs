@@ -4,6 +4,7 @@
 
 pub mod diff;
 pub mod linediff;
+pub mod merge;
 pub mod objects;
 pub mod transport;
 pub mod write;

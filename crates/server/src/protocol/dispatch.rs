@@ -2,7 +2,7 @@
 //! bottom is the list of what the server answers.
 
 use super::serialization::decode;
-use crate::api::{Ctx, branches, commits, diffs, files, history, repositories, tags};
+use crate::api::{Ctx, branches, commits, diffs, files, history, merges, repositories, tags};
 use crate::error::{ApiError, ApiResult};
 use codecommit_model::{ErrorCode, Operation};
 use serde::Serialize;
@@ -60,19 +60,28 @@ pub fn dispatch(op: Operation, ctx: &Ctx<'_>, body: &[u8]) -> ApiResult<Vec<u8>>
         O::GetDifferences => json(ctx, body, diffs::get_differences),
         O::GetBlobDifferences => json(ctx, body, diffs::get_blob_differences),
         O::ListFileCommitHistory => json(ctx, body, history::list_file_commit_history),
+        // Merges
+        O::GetMergeOptions => json(ctx, body, merges::get_merge_options),
+        O::GetMergeCommit => json(ctx, body, merges::get_merge_commit),
+        O::GetMergeConflicts => json(ctx, body, merges::get_merge_conflicts),
+        O::DescribeMergeConflicts => json(ctx, body, merges::describe_merge_conflicts),
+        O::BatchDescribeMergeConflicts => json(ctx, body, merges::batch_describe_merge_conflicts),
+        O::MergeBranchesByFastForward => json(ctx, body, merges::merge_branches_by_fast_forward),
+        O::MergeBranchesBySquash => json(ctx, body, merges::merge_branches_by_squash),
+        O::MergeBranchesByThreeWay => json(ctx, body, merges::merge_branches_by_three_way),
+        O::CreateUnreferencedMergeCommit => {
+            json(ctx, body, merges::create_unreferenced_merge_commit)
+        }
         // Not built yet: each answers a clear error naming itself.
         O::AssociateApprovalRuleTemplateWithRepository
         | O::BatchAssociateApprovalRuleTemplateWithRepositories
-        | O::BatchDescribeMergeConflicts
         | O::BatchDisassociateApprovalRuleTemplateFromRepositories
         | O::CreateApprovalRuleTemplate
         | O::CreatePullRequest
         | O::CreatePullRequestApprovalRule
-        | O::CreateUnreferencedMergeCommit
         | O::DeleteApprovalRuleTemplate
         | O::DeleteCommentContent
         | O::DeletePullRequestApprovalRule
-        | O::DescribeMergeConflicts
         | O::DescribePullRequestEvents
         | O::DisassociateApprovalRuleTemplateFromRepository
         | O::EvaluatePullRequestApprovalRules
@@ -81,9 +90,6 @@ pub fn dispatch(op: Operation, ctx: &Ctx<'_>, body: &[u8]) -> ApiResult<Vec<u8>>
         | O::GetCommentReactions
         | O::GetCommentsForComparedCommit
         | O::GetCommentsForPullRequest
-        | O::GetMergeCommit
-        | O::GetMergeConflicts
-        | O::GetMergeOptions
         | O::GetPullRequest
         | O::GetPullRequestApprovalStates
         | O::GetPullRequestOverrideState
@@ -92,9 +98,6 @@ pub fn dispatch(op: Operation, ctx: &Ctx<'_>, body: &[u8]) -> ApiResult<Vec<u8>>
         | O::ListAssociatedApprovalRuleTemplatesForRepository
         | O::ListPullRequests
         | O::ListRepositoriesForApprovalRuleTemplate
-        | O::MergeBranchesByFastForward
-        | O::MergeBranchesBySquash
-        | O::MergeBranchesByThreeWay
         | O::MergePullRequestByFastForward
         | O::MergePullRequestBySquash
         | O::MergePullRequestByThreeWay
