@@ -44,7 +44,8 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    init_logging();
+    // Kept alive for the whole run: dropping it flushes the log.
+    let _log_guard = init_logging();
     if !codecommit_local::protocol::sigv4::is_account_id(&args.account_id) {
         eprintln!("codecommit-local: --account-id must be 12 digits");
         return ExitCode::from(2);
@@ -99,16 +100,26 @@ fn main() -> ExitCode {
     })
 }
 
-fn init_logging() {
+/// Logs go to stderr through a background writer thread with a buffer, so request handlers
+/// never wait on the terminal or a pipe. Nothing is dropped: a full queue applies backpressure.
+fn init_logging() -> tracing_appender::non_blocking::WorkerGuard {
+    use std::io::IsTerminal as _;
     let filter = tracing_subscriber::EnvFilter::try_from_env("CODECOMMIT_LOCAL_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    use std::io::IsTerminal as _;
+    let ansi = std::io::stderr().is_terminal();
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .finish(std::io::BufWriter::with_capacity(
+            64 * 1024,
+            std::io::stderr(),
+        ));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_writer(std::io::stderr)
+        .with_ansi(ansi)
+        .with_writer(writer)
         .init();
+    guard
 }
 
 async fn shutdown_signal() {
