@@ -112,4 +112,43 @@ impl Git {
         self.ok(dir, &["commit", "-q", "-m", message]);
         self.ok(dir, &["rev-parse", "HEAD"])
     }
+
+    /// The runner's own temp directory (a neutral cwd for commands like `ls-remote`).
+    pub fn root(&self) -> &Path {
+        self.home.path()
+    }
+
+    /// `git clone URL` into a fresh directory `name`; returns the working directory.
+    pub fn clone(&self, url: &str, name: &str) -> PathBuf {
+        let dir = self.home.path().join(name);
+        let target = dir.to_str().unwrap();
+        self.ok(self.root(), &["clone", "-q", url, target]);
+        dir
+    }
+
+    /// A new working repository with the given commits on `main`, its `origin` set to `url`,
+    /// pushed. Returns the working directory.
+    pub fn push_new(&self, url: &str, name: &str, commits: &[&[(&str, &str)]]) -> PathBuf {
+        let dir = self.init_with_commits(name, commits);
+        self.ok(&dir, &["remote", "add", "origin", url]);
+        self.ok(&dir, &["push", "-q", "origin", "main"]);
+        dir
+    }
+
+    /// `git ls-remote URL` (must succeed) as `(ref, id)` pairs.
+    pub fn ls_remote(&self, url: &str) -> Vec<(String, String)> {
+        self.ok(self.root(), &["ls-remote", url])
+            .lines()
+            .filter_map(|l| l.split_once('\t'))
+            .map(|(id, name)| (name.to_owned(), id.to_owned()))
+            .collect()
+    }
+
+    /// The id a ref has on the remote, if it exists.
+    pub fn remote_ref(&self, url: &str, name: &str) -> Option<String> {
+        self.ls_remote(url)
+            .into_iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, id)| id)
+    }
 }
