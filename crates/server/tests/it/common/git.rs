@@ -71,6 +71,27 @@ impl Git {
         String::from_utf8_lossy(&out.stdout).trim().to_owned()
     }
 
+    /// Runs git with `input` on its stdin, asserts success, returns stdout (trimmed).
+    pub fn ok_with_input(&self, cwd: &Path, args: &[&str], input: &[u8]) -> String {
+        use std::io::Write as _;
+        let mut child = self
+            .command(cwd)
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("git runs");
+        child.stdin.take().unwrap().write_all(input).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
     /// Runs git, asserts failure, returns stderr.
     pub fn fails(&self, cwd: &Path, args: &[&str]) -> String {
         let out = self.run(cwd, args);
