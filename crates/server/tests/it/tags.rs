@@ -40,12 +40,18 @@ async fn tag_list_untag_round_trip() {
         .tags("team", "platform")
         .tags("env", "dev test")
         .tags("empty", "")
+        .tags("équipe", "données: a/b=c+d@e_f.g-h")
         .send()
         .await
         .unwrap();
     assert_eq!(
         tags_of(&client, &arn).await,
-        map(&[("team", "platform"), ("env", "dev test"), ("empty", "")])
+        map(&[
+            ("team", "platform"),
+            ("env", "dev test"),
+            ("empty", ""),
+            ("équipe", "données: a/b=c+d@e_f.g-h")
+        ])
     );
 
     client
@@ -58,7 +64,11 @@ async fn tag_list_untag_round_trip() {
         .unwrap();
     assert_eq!(
         tags_of(&client, &arn).await,
-        map(&[("team", "platform"), ("empty", "")])
+        map(&[
+            ("team", "platform"),
+            ("empty", ""),
+            ("équipe", "données: a/b=c+d@e_f.g-h")
+        ])
     );
 
     client
@@ -66,6 +76,7 @@ async fn tag_list_untag_round_trip() {
         .resource_arn(&arn)
         .tag_keys("team")
         .tag_keys("empty")
+        .tag_keys("équipe")
         .send()
         .await
         .unwrap();
