@@ -118,6 +118,24 @@ fn a_member_of_the_wrong_type_is_a_serialization_error() {
 }
 
 #[test]
+fn null_members_are_absent_and_unknown_members_are_ignored() {
+    let server = TestServer::start();
+    let r = api(
+        server.addr,
+        &target("GetRepository"),
+        r#"{"repositoryName": null}"#,
+    );
+    assert_eq!(json_error(&r), "RepositoryNameRequiredException");
+    let r = api(
+        server.addr,
+        &target("CreateRepository"),
+        r#"{"repositoryName": "r", "repositoryDescription": null, "somethingNew": {"a": [1]}}"#,
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["repositoryMetadata"]["repositoryName"], "r");
+}
+
+#[test]
 fn other_content_types_are_answered_in_xml() {
     let server = TestServer::start();
     let r = request(
