@@ -492,6 +492,28 @@ async fn the_first_pushed_branch_becomes_the_default() {
 }
 
 #[tokio::test]
+async fn a_first_push_of_only_tags_sets_no_default_branch() {
+    let (server, url) = server_with_repo("r").await;
+    let client = server.client();
+    let git = Git::new();
+    let work = git.init_with_commits("work", &[&[("a", "a")]]);
+    git.ok(&work, &["tag", "v1"]);
+    git.ok(&work, &["remote", "add", "origin", &url]);
+    git.ok(&work, &["push", "-q", "origin", "v1"]);
+    assert!(git.remote_ref(&url, "refs/tags/v1").is_some());
+    assert!(get_repo(&client, "r").await.default_branch().is_none());
+
+    // The first branch that arrives later is the default.
+    git.ok(&work, &["push", "-q", "origin", "main:dev"]);
+    assert_eq!(get_repo(&client, "r").await.default_branch(), Some("dev"));
+    let clone = git.clone(&url, "clone");
+    assert_eq!(
+        git.ok(&clone, &["rev-parse", "--abbrev-ref", "HEAD"]),
+        "dev"
+    );
+}
+
+#[tokio::test]
 async fn unknown_repositories_are_not_found() {
     let server = TestServer::start();
     let git = Git::new();

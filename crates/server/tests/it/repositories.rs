@@ -77,6 +77,23 @@ async fn create_returns_aws_shaped_metadata() {
 }
 
 #[tokio::test]
+async fn clone_urls_follow_the_public_url() {
+    let server = TestServer::start_with(|c| c.public_url = Some("http://codecommit:4599/".into()));
+    let client = server.client();
+    let md = create_repo(&client, "r").await;
+    assert_eq!(
+        md.clone_url_http(),
+        Some("http://codecommit:4599/v1/repos/r")
+    );
+    assert_eq!(md.clone_url_ssh(), Some("ssh://codecommit/v1/repos/r"));
+    let scoped = create_repo(&server.client_in("111111111111", "eu-west-1"), "r").await;
+    assert_eq!(
+        scoped.clone_url_http(),
+        Some("http://codecommit:4599/111111111111/eu-west-1/v1/repos/r")
+    );
+}
+
+#[tokio::test]
 async fn create_gives_every_repository_its_own_id() {
     let server = TestServer::start();
     let client = server.client();
