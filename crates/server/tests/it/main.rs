@@ -4,6 +4,7 @@
 
 mod common;
 
+mod accounts;
 mod git_transport;
 mod persistence;
 mod protocol;

@@ -71,6 +71,27 @@ impl Git {
         String::from_utf8_lossy(&out.stdout).trim().to_owned()
     }
 
+    /// Runs git with `input` on its stdin, asserts success, returns stdout (trimmed).
+    pub fn ok_with_input(&self, cwd: &Path, args: &[&str], input: &[u8]) -> String {
+        use std::io::Write as _;
+        let mut child = self
+            .command(cwd)
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("git runs");
+        child.stdin.take().unwrap().write_all(input).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
     /// Runs git, asserts failure, returns stderr.
     pub fn fails(&self, cwd: &Path, args: &[&str]) -> String {
         let out = self.run(cwd, args);
@@ -111,5 +132,44 @@ impl Git {
         self.ok(dir, &["add", "-A"]);
         self.ok(dir, &["commit", "-q", "-m", message]);
         self.ok(dir, &["rev-parse", "HEAD"])
+    }
+
+    /// The runner's own temp directory (a neutral cwd for commands like `ls-remote`).
+    pub fn root(&self) -> &Path {
+        self.home.path()
+    }
+
+    /// `git clone URL` into a fresh directory `name`; returns the working directory.
+    pub fn clone(&self, url: &str, name: &str) -> PathBuf {
+        let dir = self.home.path().join(name);
+        let target = dir.to_str().unwrap();
+        self.ok(self.root(), &["clone", "-q", url, target]);
+        dir
+    }
+
+    /// A new working repository with the given commits on `main`, its `origin` set to `url`,
+    /// pushed. Returns the working directory.
+    pub fn push_new(&self, url: &str, name: &str, commits: &[&[(&str, &str)]]) -> PathBuf {
+        let dir = self.init_with_commits(name, commits);
+        self.ok(&dir, &["remote", "add", "origin", url]);
+        self.ok(&dir, &["push", "-q", "origin", "main"]);
+        dir
+    }
+
+    /// `git ls-remote URL` (must succeed) as `(ref, id)` pairs.
+    pub fn ls_remote(&self, url: &str) -> Vec<(String, String)> {
+        self.ok(self.root(), &["ls-remote", url])
+            .lines()
+            .filter_map(|l| l.split_once('\t'))
+            .map(|(id, name)| (name.to_owned(), id.to_owned()))
+            .collect()
+    }
+
+    /// The id a ref has on the remote, if it exists.
+    pub fn remote_ref(&self, url: &str, name: &str) -> Option<String> {
+        self.ls_remote(url)
+            .into_iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, id)| id)
     }
 }

@@ -50,6 +50,68 @@ pub fn request(
     parse(&raw)
 }
 
+/// Like [`request`], for bodies the server may refuse before reading them whole: the body is
+/// written from another thread while this one reads the answer, and the answer is returned as
+/// soon as it is complete (whatever happens to the rest of the upload).
+pub fn request_large(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+) -> RawResponse {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(60)))
+        .unwrap();
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    let mut writer = stream.try_clone().unwrap();
+    let upload = std::thread::spawn(move || {
+        // The server may stop reading and close; a failed write is expected then.
+        let _ = writer
+            .write_all(head.as_bytes())
+            .and_then(|()| writer.write_all(&body));
+    });
+    let mut raw = Vec::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    while !is_complete(&raw) {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => raw.extend_from_slice(&buf[..n]),
+        }
+    }
+    let _ = stream.shutdown(std::net::Shutdown::Both);
+    upload.join().unwrap();
+    parse(&raw)
+}
+
+/// Whether `raw` holds a whole HTTP response (headers plus the body they announce).
+fn is_complete(raw: &[u8]) -> bool {
+    let Some(split) = raw.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return false;
+    };
+    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+    let body = &raw[split + 4..];
+    if let Some(len) = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse::<usize>().ok())
+    {
+        return body.len() >= len;
+    }
+    if head.contains("transfer-encoding: chunked") {
+        return body.ends_with(b"0\r\n\r\n");
+    }
+    false
+}
+
 /// An awsJson1.1 call with the given target and body.
 pub fn api(addr: SocketAddr, target: &str, body: &str) -> RawResponse {
     request(

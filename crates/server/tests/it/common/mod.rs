@@ -8,6 +8,7 @@ pub mod http;
 
 use aws_sdk_codecommit::Client;
 use aws_sdk_codecommit::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_codecommit::types::RepositoryMetadata;
 use codecommit_local::{AppState, Config};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -132,6 +133,67 @@ macro_rules! assert_err {
             Err(e) => assert_eq!($crate::common::code(&e), $name, "unexpected error: {e:?}"),
         }
     }};
+}
+
+/// Creates a repository (default options) and returns its metadata.
+pub async fn create_repo(client: &Client, name: &str) -> RepositoryMetadata {
+    client
+        .create_repository()
+        .repository_name(name)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("creating {name}: {e:?}"))
+        .repository_metadata
+        .expect("repositoryMetadata")
+}
+
+/// GetRepository, which must succeed.
+pub async fn get_repo(client: &Client, name: &str) -> RepositoryMetadata {
+    client
+        .get_repository()
+        .repository_name(name)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("getting {name}: {e:?}"))
+        .repository_metadata
+        .expect("repositoryMetadata")
+}
+
+/// The names of every repository ListRepositories shows (all pages), in the order given.
+pub async fn list_names(client: &Client) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let out = client
+            .list_repositories()
+            .set_next_token(token.clone())
+            .send()
+            .await
+            .unwrap();
+        names.extend(
+            out.repositories()
+                .iter()
+                .map(|r| r.repository_name().unwrap().to_owned()),
+        );
+        match out.next_token {
+            Some(t) if !t.is_empty() => token = Some(t),
+            _ => return names,
+        }
+    }
+}
+
+/// Seconds since the epoch, as the API's timestamps count them.
+pub fn now_secs() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+}
+
+/// A DateTime from the API as epoch seconds.
+pub fn secs(t: Option<&aws_sdk_codecommit::primitives::DateTime>) -> f64 {
+    let t = t.expect("timestamp present");
+    t.secs() as f64 + f64::from(t.subsec_nanos()) / 1e9
 }
 
 /// A unique-enough name for resources in one test.
