@@ -9,8 +9,11 @@
 //!   a keep-alive HTTP connection.
 //! * `writers ENDPOINT REPO N COMMITS` — N concurrent writers, one branch each; throughput and
 //!   lost-commit check.
+//! * `coldstart BIN RUNS` — time from spawning the server (fresh data dir) to its first answered
+//!   request, and its resident memory once idle.
 
 mod client;
+mod coldstart;
 mod genrepo;
 mod scenarios;
 
@@ -23,6 +26,7 @@ fn main() -> ExitCode {
         Some("gen-repo") => genrepo::run(&args[1..]),
         Some("latency") => scenarios::latency(&args[1..]),
         Some("writers") => scenarios::writers(&args[1..]),
+        Some("coldstart") => coldstart::run(&args[1..]),
         _ => Err("usage: ccl-bench bare PORT | gen-repo DIR [options] | latency ENDPOINT REPO SCENARIO N | writers ENDPOINT REPO N COMMITS".into()),
     };
     match result {

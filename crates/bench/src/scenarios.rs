@@ -55,7 +55,7 @@ fn commit_files(
 }
 
 /// An existing deep file of the generated layout (see genrepo.rs).
-const DEEP_FILE: &str = "src/m03/p02/l01/file-000123.txt";
+const DEEP_FILE: &str = "src/m03/p02/l00/file-000023.txt";
 
 fn median_p90(mut samples: Vec<f64>) -> (f64, f64) {
     samples.sort_by(f64::total_cmp);

@@ -75,12 +75,15 @@ fn main() -> ExitCode {
         }
     };
     runtime.block_on(async move {
-        if let Err(e) = codecommit_local::git::check_version(&config.git_binary).await {
+        let data_dir = config.data_dir.clone();
+        // The git check runs while the store opens: it costs a process spawn.
+        let git_binary = config.git_binary.clone();
+        let (git_ok, bound) = tokio::join!(codecommit_local::git::check_version(&git_binary), bind(config));
+        if let Err(e) = git_ok {
             eprintln!("codecommit-local: {e}");
             return ExitCode::FAILURE;
         }
-        let data_dir = config.data_dir.clone();
-        let bound = match bind(config).await {
+        let bound = match bound {
             Ok(b) => b,
             Err(e) => {
                 eprintln!("codecommit-local: {e}");

@@ -5,100 +5,44 @@
 
 use super::specs::{self, COMMIT_SPEC};
 use super::{Ctx, paginate, validate};
-use crate::error::{ApiResult, Internal as _};
+use crate::error::ApiResult;
 use crate::git::diff::diff_entries;
+use crate::git::history::{Components, FastMap, HistoryIndex};
 use crate::git::objects::{Entry, describe_commit};
 use codecommit_model::shapes::*;
 use gix::ObjectId;
-use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::collections::{BinaryHeap, HashSet};
 
 const HISTORY_PAGE: usize = 100;
 
-/// Commit and tree lookups for one walk. Consecutive commits share most subtrees, so entries
-/// are cached per (tree, name).
-pub struct Walker<'r> {
-    repo: &'r gix::Repository,
-    commits: HashMap<ObjectId, (ObjectId, Vec<ObjectId>, i64)>,
-    entries: HashMap<(ObjectId, Vec<u8>), Option<Entry>>,
-}
-
-impl<'r> Walker<'r> {
-    pub fn new(repo: &'r gix::Repository) -> Self {
-        Walker {
-            repo,
-            commits: HashMap::new(),
-            entries: HashMap::new(),
-        }
-    }
-
-    /// (tree, parents, committer time) of a commit.
-    pub fn commit(&mut self, id: ObjectId) -> ApiResult<(ObjectId, Vec<ObjectId>, i64)> {
-        if let Some(c) = self.commits.get(&id) {
-            return Ok(c.clone());
-        }
-        let c = self.repo.find_commit(id).internal("reading a commit")?;
-        let tree = c.tree_id().internal("reading a commit")?.detach();
-        let parents: Vec<ObjectId> = c.parent_ids().map(|p| p.detach()).collect();
-        let time = c.time().map(|t| t.seconds).unwrap_or(0);
-        let value = (tree, parents, time);
-        self.commits.insert(id, value.clone());
-        Ok(value)
-    }
-
-    pub fn entry(&mut self, tree: ObjectId, path: &str) -> ApiResult<Option<Entry>> {
-        let mut current = Entry {
-            kind: gix::objs::tree::EntryKind::Tree,
-            id: tree,
-        };
-        for component in path.split('/') {
-            if !current.is_tree() {
-                return Ok(None);
-            }
-            let key = (current.id, component.as_bytes().to_vec());
-            let next = match self.entries.get(&key) {
-                Some(e) => *e,
-                None => {
-                    let t = self.repo.find_tree(current.id).internal("reading a tree")?;
-                    let decoded = t.decode().internal("decoding a tree")?;
-                    // Cache every entry of the decoded tree: siblings are often asked next.
-                    let mut found = None;
-                    for e in &decoded.entries {
-                        let entry = Entry {
-                            kind: e.mode.kind(),
-                            id: e.oid.to_owned(),
-                        };
-                        if e.filename == component.as_bytes() {
-                            found = Some(entry);
-                        }
-                        self.entries
-                            .insert((current.id, e.filename.to_vec()), Some(entry));
-                    }
-                    self.entries.insert(key, found);
-                    found
-                }
-            };
-            match next {
-                Some(e) => current = e,
-                None => return Ok(None),
-            }
-        }
-        Ok(Some(current))
-    }
-
-    pub fn file_at(&mut self, commit: ObjectId, path: &str) -> ApiResult<Option<Entry>> {
-        let (tree, _, _) = self.commit(commit)?;
-        Ok(self.entry(tree, path)?.filter(Entry::is_blob_like))
-    }
-}
-
+/// One step of the file's history graph: a commit where the file exists, under some path.
 struct Node {
-    commit: ObjectId,
-    path: String,
+    commit: u32,
+    /// Index into the walk's interned paths (the path changes across renames).
+    path: u32,
     blob: Entry,
-    time: i64,
     is_version: bool,
-    /// Older nodes this one continues to.
-    edges: Vec<usize>,
+    /// Older nodes this one continues to; most nodes have exactly one.
+    first_edge: u32,
+    more_edges: Vec<u32>,
+}
+
+const NO_EDGE: u32 = u32::MAX;
+
+impl Node {
+    fn edges(&self) -> impl Iterator<Item = u32> + '_ {
+        (self.first_edge != NO_EDGE)
+            .then_some(self.first_edge)
+            .into_iter()
+            .chain(self.more_edges.iter().copied())
+    }
+    fn add_edge(&mut self, e: u32) {
+        if self.first_edge == NO_EDGE {
+            self.first_edge = e;
+        } else {
+            self.more_edges.push(e);
+        }
+    }
 }
 
 /// One version of a file: the commit that made it, its blob and path there, and the commits
@@ -113,124 +57,162 @@ pub struct Version {
 /// The versions of `path` reachable from `start`, newest first.
 pub fn file_versions(
     repo: &gix::Repository,
+    index: &mut HistoryIndex,
     start: ObjectId,
     path: &str,
 ) -> ApiResult<Vec<Version>> {
-    let mut w = Walker::new(repo);
-    let Some(first) = w.file_at(start, path)? else {
+    let w = index;
+    let start = w.number(repo, start)?;
+    let Some(first) = w.file_at(repo, start, path)? else {
         return Ok(Vec::new());
     };
+    let mut paths: Vec<String> = vec![path.to_owned()];
+    let mut split: Vec<Components> = vec![Components::new(path)];
     let mut nodes: Vec<Node> = Vec::new();
-    let mut index: HashMap<(ObjectId, String), usize> = HashMap::new();
-    let (_, _, t0) = w.commit(start)?;
+    // (commit number, path number) → node.
+    let mut seen: FastMap<u64, u32> = FastMap::default();
+    let key = |commit: u32, path: u32| ((commit as u64) << 32) | path as u64;
     nodes.push(Node {
         commit: start,
-        path: path.to_owned(),
+        path: 0,
         blob: first,
-        time: t0,
         is_version: false,
-        edges: Vec::new(),
+        first_edge: NO_EDGE,
+        more_edges: Vec::new(),
     });
-    index.insert((start, path.to_owned()), 0);
-    let mut queue = vec![0usize];
+    seen.insert(key(start, 0), 0);
+    let mut queue = vec![0u32];
 
     // Phase 1: the file's part of the history graph.
+    let mut targets: Vec<(u32, u32, Entry)> = Vec::new();
+    let mut parents: Vec<u32> = Vec::new();
     while let Some(n) = queue.pop() {
-        let (commit, path, blob) = (nodes[n].commit, nodes[n].path.clone(), nodes[n].blob);
-        let (tree, parents, _) = w.commit(commit)?;
-        let mut targets: Vec<(ObjectId, String, Entry)> = Vec::new();
+        let (commit, path_id, blob) = (
+            nodes[n as usize].commit,
+            nodes[n as usize].path,
+            nodes[n as usize].blob,
+        );
+        parents.clear();
+        parents.extend_from_slice(&w.node(repo, commit)?.parents);
+        targets.clear();
         let mut same = None;
-        for p in &parents {
-            let e = w.file_at(*p, &path)?;
-            if e == Some(blob) {
-                same = Some(*p);
+        for &p in &parents {
+            if w.file_at_components(repo, p, &split[path_id as usize])? == Some(blob) {
+                same = Some(p);
                 break;
             }
         }
-        if let Some(p) = same {
-            targets.push((p, path.clone(), blob));
+        if let Some(mut p) = same {
+            // Skip down a linear stretch where the file stays the same: commits with one
+            // parent that did not touch it become no nodes at all.
+            loop {
+                if seen.contains_key(&key(p, path_id)) {
+                    break;
+                }
+                let node = w.node(repo, p)?;
+                let [q] = node.parents[..] else { break };
+                if w.file_at_components(repo, q, &split[path_id as usize])? != Some(blob) {
+                    break;
+                }
+                p = q;
+            }
+            targets.push((p, path_id, blob));
         } else {
-            nodes[n].is_version = true;
-            for p in &parents {
-                if let Some(e) = w.file_at(*p, &path)? {
-                    targets.push((*p, path.clone(), e));
-                } else if let Some((old_path, e)) = renamed_from(repo, &mut w, *p, tree, blob)? {
-                    targets.push((*p, old_path, e));
+            nodes[n as usize].is_version = true;
+            for &p in &parents {
+                let path = paths[path_id as usize].clone();
+                if let Some(e) = w.file_at(repo, p, &path)? {
+                    targets.push((p, path_id, e));
+                } else if let Some((old_path, e)) =
+                    renamed_from(repo, w.tree(p), w.tree(commit), blob)?
+                {
+                    let id = match paths.iter().position(|x| *x == old_path) {
+                        Some(i) => i as u32,
+                        None => {
+                            split.push(Components::new(&old_path));
+                            paths.push(old_path);
+                            (paths.len() - 1) as u32
+                        }
+                    };
+                    targets.push((p, id, e));
                 }
             }
         }
-        for (commit, path, blob) in targets {
-            let key = (commit, path);
-            let target = match index.get(&key) {
+        for &(commit, path, blob) in &targets {
+            let target = match seen.get(&key(commit, path)) {
                 Some(&i) => i,
                 None => {
-                    let (_, _, time) = w.commit(commit)?;
                     nodes.push(Node {
                         commit,
-                        path: key.1.clone(),
+                        path,
                         blob,
-                        time,
                         is_version: false,
-                        edges: Vec::new(),
+                        first_edge: NO_EDGE,
+                        more_edges: Vec::new(),
                     });
-                    let i = nodes.len() - 1;
-                    index.insert(key, i);
+                    let i = (nodes.len() - 1) as u32;
+                    seen.insert(key(commit, path), i);
                     queue.push(i);
                     i
                 }
             };
-            nodes[n].edges.push(target);
+            nodes[n as usize].add_edge(target);
         }
     }
 
     // Phase 2: topological order (newest first among the ready), passing each version down to
     // the nearest older versions as their child.
-    let mut indegree = vec![0usize; nodes.len()];
+    let mut indegree = vec![0u32; nodes.len()];
     for n in &nodes {
-        for &e in &n.edges {
-            indegree[e] += 1;
+        for e in n.edges() {
+            indegree[e as usize] += 1;
         }
     }
-    let mut pending: Vec<Vec<ObjectId>> = vec![Vec::new(); nodes.len()];
+    let mut pending: Vec<Vec<u32>> = vec![Vec::new(); nodes.len()];
     let mut ready = BinaryHeap::new();
-    ready.push((nodes[0].time, std::cmp::Reverse(0usize)));
+    ready.push((w.time(start), std::cmp::Reverse(0u32)));
     let mut out = Vec::new();
     while let Some((_, std::cmp::Reverse(n))) = ready.pop() {
-        let passed: Vec<ObjectId> = if nodes[n].is_version {
-            let mut children = std::mem::take(&mut pending[n]);
-            let mut seen = HashSet::new();
-            children.retain(|c| seen.insert(*c));
+        let n = n as usize;
+        let mut passed = std::mem::take(&mut pending[n]);
+        if nodes[n].is_version {
+            let mut unique = HashSet::new();
+            passed.retain(|c| unique.insert(*c));
             out.push(Version {
-                commit: nodes[n].commit,
+                commit: w.id(nodes[n].commit),
                 blob: nodes[n].blob,
-                path: nodes[n].path.clone(),
-                children,
+                path: paths[nodes[n].path as usize].clone(),
+                children: passed.iter().map(|c| w.id(*c)).collect(),
             });
-            vec![nodes[n].commit]
-        } else {
-            std::mem::take(&mut pending[n])
-        };
-        for &e in &nodes[n].edges.clone() {
-            pending[e].extend(passed.iter().copied());
+            passed = vec![nodes[n].commit];
+        }
+        let edges: Vec<u32> = nodes[n].edges().collect();
+        let last = edges.len().saturating_sub(1);
+        for (k, e) in edges.into_iter().enumerate() {
+            let e = e as usize;
+            // The last edge takes the list itself; only merges copy it.
+            if k == last && pending[e].is_empty() {
+                pending[e] = std::mem::take(&mut passed);
+            } else {
+                pending[e].extend(passed.iter().copied());
+            }
             indegree[e] -= 1;
             if indegree[e] == 0 {
-                ready.push((nodes[e].time, std::cmp::Reverse(e)));
+                ready.push((w.time(nodes[e].commit), std::cmp::Reverse(e as u32)));
             }
         }
     }
     Ok(out)
 }
 
-/// Where a file with content `blob` came from when `parent` has nothing at its path: a file of
-/// the same content that the commit removed (an unchanged rename).
+/// Where a file with content `blob` came from when the parent has nothing at its path: a file
+/// of the same content that the commit removed (an unchanged rename).
 fn renamed_from(
     repo: &gix::Repository,
-    w: &mut Walker<'_>,
-    parent: ObjectId,
+    parent_tree: ObjectId,
     tree: ObjectId,
     blob: Entry,
 ) -> ApiResult<Option<(String, Entry)>> {
-    let (parent_tree, _, _) = w.commit(parent)?;
     let root = |id| {
         Some(Entry {
             kind: gix::objs::tree::EntryKind::Tree,
@@ -254,7 +236,8 @@ pub fn list_file_commit_history(
     let path = validate::file_path(&input.file_path)?;
     let kind = format!("history/{start}/{path}");
     let offset = paginate::decode_index(&kind, &input.next_token)?;
-    let versions = file_versions(&o.repo, start, &path)?;
+    let index = ctx.state.git.history_index(&o.rec.id);
+    let versions = file_versions(&o.repo, &mut index.lock(), start, &path)?;
     if offset > versions.len() {
         crate::bail!(
             InvalidContinuationToken,

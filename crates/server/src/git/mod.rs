@@ -3,6 +3,7 @@
 //! real `git` binary.
 
 pub mod diff;
+pub mod history;
 pub mod linediff;
 pub mod merge;
 pub mod objects;
@@ -51,6 +52,7 @@ pub struct GitStore {
     pub git_binary: PathBuf,
     handles: Mutex<HashMap<String, gix::ThreadSafeRepository>>,
     write_locks: Mutex<HashMap<String, Arc<Mutex<()>>>>,
+    history: Mutex<HashMap<String, Arc<Mutex<history::HistoryIndex>>>>,
 }
 
 impl GitStore {
@@ -78,6 +80,7 @@ impl GitStore {
             git_binary,
             handles: Mutex::new(HashMap::new()),
             write_locks: Mutex::new(HashMap::new()),
+            history: Mutex::new(HashMap::new()),
         })
     }
 
@@ -114,6 +117,7 @@ impl GitStore {
     pub fn remove(&self, id: &str) {
         self.handles.lock().remove(id);
         self.write_locks.lock().remove(id);
+        self.history.lock().remove(id);
         let path = self.path(id);
         // Rename first so a half-deleted directory is never mistaken for a repository.
         let doomed = self
@@ -135,6 +139,7 @@ impl GitStore {
     pub fn clear(&self) -> std::io::Result<()> {
         self.handles.lock().clear();
         self.write_locks.lock().clear();
+        self.history.lock().clear();
         for entry in std::fs::read_dir(&self.repos_dir)?.flatten() {
             let doomed = self.tmp_dir.join(format!("reset-{}", uuid::Uuid::new_v4()));
             if std::fs::rename(entry.path(), &doomed).is_ok() {
@@ -179,6 +184,15 @@ impl GitStore {
     /// are not covered; ref updates are compare-and-swap for that reason.
     pub fn write_lock(&self, id: &str) -> Arc<Mutex<()>> {
         self.write_locks
+            .lock()
+            .entry(id.to_owned())
+            .or_default()
+            .clone()
+    }
+
+    /// The history index of a repository (see `history::HistoryIndex`).
+    pub fn history_index(&self, id: &str) -> Arc<Mutex<history::HistoryIndex>> {
+        self.history
             .lock()
             .entry(id.to_owned())
             .or_default()

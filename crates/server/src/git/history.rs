@@ -1,0 +1,236 @@
+//! A per-repository memo for history walks: commits get dense numbers with their tree, parents
+//! (as numbers) and time, and tree lookups `(tree, name) → entry` are remembered. Objects never
+//! change, so nothing is ever invalidated; walking a file's history through thousands of
+//! commits then costs a few hash lookups per commit instead of decoding trees from packs.
+
+use super::objects::Entry;
+use crate::error::{ApiResult, Internal as _};
+use gix::ObjectId;
+use gix::objs::tree::EntryKind;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// Remembered tree lookups before the memo starts over (tens of MB at most).
+const MAX_ENTRIES: usize = 2_000_000;
+
+/// An FxHash-style hasher: object ids are already uniformly random, so a cheap multiply-rotate
+/// mix is enough, and much faster than SipHash on the walk's hot path.
+#[derive(Default, Clone, Copy)]
+pub struct FastHasher(u64);
+
+impl Hasher for FastHasher {
+    fn finish(&self) -> u64 {
+        // Fold the high bits down: hashbrown takes its bucket from the low bits.
+        self.0 ^ (self.0 >> 29) ^ (self.0 >> 47)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word))
+                .wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+/// A hash map with [`FastHasher`].
+pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+
+pub struct CommitNode {
+    pub id: ObjectId,
+    pub tree: ObjectId,
+    /// Dense numbers of the parents, in order.
+    pub parents: Vec<u32>,
+    pub time: i64,
+    /// How many parents the commit has (`parents` is filled when first needed).
+    parent_count: usize,
+}
+
+#[derive(Default)]
+pub struct HistoryIndex {
+    numbers: FastMap<ObjectId, u32>,
+    nodes: Vec<CommitNode>,
+    /// (tree, hash of a name in it) → the entry, or None when the tree has no such name.
+    entries: FastMap<(ObjectId, u64), Option<Entry>>,
+}
+
+/// A path split into components, each with its hash, for repeated lookups.
+pub struct Components(Vec<(u64, String)>);
+
+impl Components {
+    pub fn new(path: &str) -> Self {
+        Components(
+            path.split('/')
+                .map(|c| (path_hash(c), c.to_owned()))
+                .collect(),
+        )
+    }
+}
+
+/// FNV-1a of a repository path.
+pub fn path_hash(path: &str) -> u64 {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in path.bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    h
+}
+
+impl HistoryIndex {
+    /// The dense number of a commit, reading it (and numbering its parents) on first sight.
+    pub fn number(&mut self, repo: &gix::Repository, id: ObjectId) -> ApiResult<u32> {
+        if let Some(&n) = self.numbers.get(&id) {
+            return Ok(n);
+        }
+        let c = repo.find_commit(id).internal("reading a commit")?;
+        let tree = c.tree_id().internal("reading a commit")?.detach();
+        let parent_ids: Vec<ObjectId> = c.parent_ids().map(|p| p.detach()).collect();
+        let time = c.time().map(|t| t.seconds).unwrap_or(0);
+        let n = self.nodes.len() as u32;
+        self.numbers.insert(id, n);
+        self.nodes.push(CommitNode {
+            id,
+            tree,
+            parents: Vec::new(),
+            time,
+            parent_count: parent_ids.len(),
+        });
+        // Parents are numbered lazily but eagerly enough to keep the walk on arrays: a long
+        // first-parent chain is read iteratively here rather than recursively.
+        let mut parents = Vec::with_capacity(parent_ids.len());
+        for p in parent_ids {
+            parents.push(self.number_shallow(repo, p)?);
+        }
+        self.nodes[n as usize].parents = parents;
+        Ok(n)
+    }
+
+    /// Numbers a commit without resolving its parents yet (they get numbers when first used).
+    fn number_shallow(&mut self, repo: &gix::Repository, id: ObjectId) -> ApiResult<u32> {
+        if let Some(&n) = self.numbers.get(&id) {
+            return Ok(n);
+        }
+        let c = repo.find_commit(id).internal("reading a commit")?;
+        let tree = c.tree_id().internal("reading a commit")?.detach();
+        let count = c.parent_ids().count();
+        let time = c.time().map(|t| t.seconds).unwrap_or(0);
+        let n = self.nodes.len() as u32;
+        self.numbers.insert(id, n);
+        self.nodes.push(CommitNode {
+            id,
+            tree,
+            parents: Vec::new(),
+            time,
+            parent_count: count,
+        });
+        Ok(n)
+    }
+
+    /// A commit by number, with its parents numbered.
+    pub fn node(&mut self, repo: &gix::Repository, n: u32) -> ApiResult<&CommitNode> {
+        let node = &self.nodes[n as usize];
+        if node.parents.len() != node.parent_count {
+            let id = node.id;
+            let c = repo.find_commit(id).internal("reading a commit")?;
+            let parent_ids: Vec<ObjectId> = c.parent_ids().map(|p| p.detach()).collect();
+            let mut parents = Vec::with_capacity(parent_ids.len());
+            for p in parent_ids {
+                parents.push(self.number_shallow(repo, p)?);
+            }
+            self.nodes[n as usize].parents = parents;
+        }
+        Ok(&self.nodes[n as usize])
+    }
+
+    pub fn id(&self, n: u32) -> ObjectId {
+        self.nodes[n as usize].id
+    }
+
+    pub fn time(&self, n: u32) -> i64 {
+        self.nodes[n as usize].time
+    }
+
+    pub fn tree(&self, n: u32) -> ObjectId {
+        self.nodes[n as usize].tree
+    }
+
+    /// The entry at `path` under `tree`, one remembered lookup per path component.
+    pub fn entry(
+        &mut self,
+        repo: &gix::Repository,
+        tree: ObjectId,
+        path: &str,
+    ) -> ApiResult<Option<Entry>> {
+        self.entry_at(repo, tree, &Components::new(path))
+    }
+
+    /// Like [`Self::entry`], with the path already split and hashed.
+    pub fn entry_at(
+        &mut self,
+        repo: &gix::Repository,
+        tree: ObjectId,
+        path: &Components,
+    ) -> ApiResult<Option<Entry>> {
+        let mut current = Entry {
+            kind: EntryKind::Tree,
+            id: tree,
+        };
+        for (hash, component) in &path.0 {
+            if !current.is_tree() {
+                return Ok(None);
+            }
+            let key = (current.id, *hash);
+            let next = match self.entries.get(&key) {
+                Some(e) => *e,
+                None => {
+                    if self.entries.len() >= MAX_ENTRIES {
+                        self.entries.clear();
+                    }
+                    let t = repo.find_tree(current.id).internal("reading a tree")?;
+                    let decoded = t.decode().internal("decoding a tree")?;
+                    let found = decoded
+                        .entries
+                        .iter()
+                        .find(|e| e.filename == component.as_bytes())
+                        .map(|e| Entry {
+                            kind: e.mode.kind(),
+                            id: e.oid.to_owned(),
+                        });
+                    self.entries.insert(key, found);
+                    found
+                }
+            };
+            match next {
+                Some(e) => current = e,
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(current))
+    }
+
+    /// The file (blob-like entry) at a path in commit number `n`.
+    pub fn file_at_components(
+        &mut self,
+        repo: &gix::Repository,
+        n: u32,
+        path: &Components,
+    ) -> ApiResult<Option<Entry>> {
+        let tree = self.tree(n);
+        Ok(self.entry_at(repo, tree, path)?.filter(Entry::is_blob_like))
+    }
+
+    /// The file (blob-like entry) at `path` in commit number `n`.
+    pub fn file_at(
+        &mut self,
+        repo: &gix::Repository,
+        n: u32,
+        path: &str,
+    ) -> ApiResult<Option<Entry>> {
+        let tree = self.tree(n);
+        Ok(self.entry(repo, tree, path)?.filter(Entry::is_blob_like))
+    }
+}
