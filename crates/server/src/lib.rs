@@ -31,7 +31,7 @@ use std::sync::Arc;
 pub fn app(state: Arc<AppState>) -> Router {
     use git::transport as t;
     Router::new()
-        .route("/", post(protocol::handle))
+        .route("/", post(protocol::handle).fallback(protocol::other_method))
         .route("/health", get(health))
         .route("/reset", post(reset))
         .route("/v1/repos/{name}/info/refs", get(t::info_refs))

@@ -53,6 +53,7 @@ pub enum ErrorCode {
     EncryptionKeyNotFound,
     EncryptionKeyRequired,
     EncryptionKeyUnavailable,
+    ExpiredToken,
     FileContentAndSourceFileSpecified,
     FileContentRequired,
     FileContentSizeLimitExceeded,
@@ -67,7 +68,6 @@ pub enum ErrorCode {
     IdempotencyParameterMismatch,
     IncompleteSignature,
     InternalFailure,
-    InvalidAction,
     InvalidActorArn,
     InvalidApprovalRuleContent,
     InvalidApprovalRuleName,
@@ -79,7 +79,6 @@ pub enum ErrorCode {
     InvalidBlobId,
     InvalidBranchName,
     InvalidClientRequestToken,
-    InvalidClientTokenId,
     InvalidCommentId,
     InvalidCommit,
     InvalidCommitId,
@@ -100,15 +99,12 @@ pub enum ErrorCode {
     InvalidMergeOption,
     InvalidOrder,
     InvalidOverrideStatus,
-    InvalidParameterCombination,
-    InvalidParameterValue,
     InvalidParentCommitId,
     InvalidPath,
     InvalidPullRequestEventType,
     InvalidPullRequestId,
     InvalidPullRequestStatus,
     InvalidPullRequestStatusUpdate,
-    InvalidQueryParameter,
     InvalidReactionUserArn,
     InvalidReactionValue,
     InvalidReferenceName,
@@ -126,6 +122,7 @@ pub enum ErrorCode {
     InvalidResourceArn,
     InvalidRevisionId,
     InvalidRuleContentSha256,
+    InvalidSignature,
     InvalidSortBy,
     InvalidSourceCommitSpecifier,
     InvalidSystemTagUsage,
@@ -135,7 +132,6 @@ pub enum ErrorCode {
     InvalidTarget,
     InvalidTargets,
     InvalidTitle,
-    MalformedQueryString,
     ManualMergeRequired,
     MaximumBranchesExceeded,
     MaximumConflictResolutionEntriesExceeded,
@@ -148,18 +144,14 @@ pub enum ErrorCode {
     MaximumRepositoryTriggersExceeded,
     MaximumRuleTemplatesAssociatedWithRepository,
     MergeOptionRequired,
-    MissingAction,
     MissingAuthenticationToken,
-    MissingParameter,
     MultipleConflictResolutionEntries,
     MultipleRepositoriesInPullRequest,
     NameLengthExceeded,
     NoChange,
-    NotAuthorized,
     NumberOfRuleTemplatesExceeded,
     NumberOfRulesExceeded,
     OperationNotAllowed,
-    OptInRequired,
     OverrideAlreadySet,
     OverrideStatusRequired,
     ParentCommitDoesNotExist,
@@ -193,7 +185,6 @@ pub enum ErrorCode {
     RepositoryTriggerNameRequired,
     RepositoryTriggersListRequired,
     RequestEntityTooLarge,
-    RequestExpired,
     ResourceArnRequired,
     RestrictedSourceFile,
     RevisionIdRequired,
@@ -282,6 +273,7 @@ impl ErrorCode {
             Self::EncryptionKeyNotFound => "EncryptionKeyNotFoundException",
             Self::EncryptionKeyRequired => "EncryptionKeyRequiredException",
             Self::EncryptionKeyUnavailable => "EncryptionKeyUnavailableException",
+            Self::ExpiredToken => "ExpiredTokenException",
             Self::FileContentAndSourceFileSpecified => "FileContentAndSourceFileSpecifiedException",
             Self::FileContentRequired => "FileContentRequiredException",
             Self::FileContentSizeLimitExceeded => "FileContentSizeLimitExceededException",
@@ -298,9 +290,8 @@ impl ErrorCode {
             Self::FolderContentSizeLimitExceeded => "FolderContentSizeLimitExceededException",
             Self::FolderDoesNotExist => "FolderDoesNotExistException",
             Self::IdempotencyParameterMismatch => "IdempotencyParameterMismatchException",
-            Self::IncompleteSignature => "IncompleteSignature",
+            Self::IncompleteSignature => "IncompleteSignatureException",
             Self::InternalFailure => "InternalFailure",
-            Self::InvalidAction => "InvalidAction",
             Self::InvalidActorArn => "InvalidActorArnException",
             Self::InvalidApprovalRuleContent => "InvalidApprovalRuleContentException",
             Self::InvalidApprovalRuleName => "InvalidApprovalRuleNameException",
@@ -316,7 +307,6 @@ impl ErrorCode {
             Self::InvalidBlobId => "InvalidBlobIdException",
             Self::InvalidBranchName => "InvalidBranchNameException",
             Self::InvalidClientRequestToken => "InvalidClientRequestTokenException",
-            Self::InvalidClientTokenId => "InvalidClientTokenId",
             Self::InvalidCommentId => "InvalidCommentIdException",
             Self::InvalidCommit => "InvalidCommitException",
             Self::InvalidCommitId => "InvalidCommitIdException",
@@ -337,15 +327,12 @@ impl ErrorCode {
             Self::InvalidMergeOption => "InvalidMergeOptionException",
             Self::InvalidOrder => "InvalidOrderException",
             Self::InvalidOverrideStatus => "InvalidOverrideStatusException",
-            Self::InvalidParameterCombination => "InvalidParameterCombination",
-            Self::InvalidParameterValue => "InvalidParameterValue",
             Self::InvalidParentCommitId => "InvalidParentCommitIdException",
             Self::InvalidPath => "InvalidPathException",
             Self::InvalidPullRequestEventType => "InvalidPullRequestEventTypeException",
             Self::InvalidPullRequestId => "InvalidPullRequestIdException",
             Self::InvalidPullRequestStatus => "InvalidPullRequestStatusException",
             Self::InvalidPullRequestStatusUpdate => "InvalidPullRequestStatusUpdateException",
-            Self::InvalidQueryParameter => "InvalidQueryParameter",
             Self::InvalidReactionUserArn => "InvalidReactionUserArnException",
             Self::InvalidReactionValue => "InvalidReactionValueException",
             Self::InvalidReferenceName => "InvalidReferenceNameException",
@@ -369,6 +356,7 @@ impl ErrorCode {
             Self::InvalidResourceArn => "InvalidResourceArnException",
             Self::InvalidRevisionId => "InvalidRevisionIdException",
             Self::InvalidRuleContentSha256 => "InvalidRuleContentSha256Exception",
+            Self::InvalidSignature => "InvalidSignatureException",
             Self::InvalidSortBy => "InvalidSortByException",
             Self::InvalidSourceCommitSpecifier => "InvalidSourceCommitSpecifierException",
             Self::InvalidSystemTagUsage => "InvalidSystemTagUsageException",
@@ -378,7 +366,6 @@ impl ErrorCode {
             Self::InvalidTarget => "InvalidTargetException",
             Self::InvalidTargets => "InvalidTargetsException",
             Self::InvalidTitle => "InvalidTitleException",
-            Self::MalformedQueryString => "MalformedQueryString",
             Self::ManualMergeRequired => "ManualMergeRequiredException",
             Self::MaximumBranchesExceeded => "MaximumBranchesExceededException",
             Self::MaximumConflictResolutionEntriesExceeded => {
@@ -395,18 +382,14 @@ impl ErrorCode {
                 "MaximumRuleTemplatesAssociatedWithRepositoryException"
             }
             Self::MergeOptionRequired => "MergeOptionRequiredException",
-            Self::MissingAction => "MissingAction",
-            Self::MissingAuthenticationToken => "MissingAuthenticationToken",
-            Self::MissingParameter => "MissingParameter",
+            Self::MissingAuthenticationToken => "MissingAuthenticationTokenException",
             Self::MultipleConflictResolutionEntries => "MultipleConflictResolutionEntriesException",
             Self::MultipleRepositoriesInPullRequest => "MultipleRepositoriesInPullRequestException",
             Self::NameLengthExceeded => "NameLengthExceededException",
             Self::NoChange => "NoChangeException",
-            Self::NotAuthorized => "NotAuthorized",
             Self::NumberOfRuleTemplatesExceeded => "NumberOfRuleTemplatesExceededException",
             Self::NumberOfRulesExceeded => "NumberOfRulesExceededException",
             Self::OperationNotAllowed => "OperationNotAllowedException",
-            Self::OptInRequired => "OptInRequired",
             Self::OverrideAlreadySet => "OverrideAlreadySetException",
             Self::OverrideStatusRequired => "OverrideStatusRequiredException",
             Self::ParentCommitDoesNotExist => "ParentCommitDoesNotExistException",
@@ -452,7 +435,6 @@ impl ErrorCode {
             Self::RepositoryTriggerNameRequired => "RepositoryTriggerNameRequiredException",
             Self::RepositoryTriggersListRequired => "RepositoryTriggersListRequiredException",
             Self::RequestEntityTooLarge => "RequestEntityTooLargeException",
-            Self::RequestExpired => "RequestExpired",
             Self::ResourceArnRequired => "ResourceArnRequiredException",
             Self::RestrictedSourceFile => "RestrictedSourceFileException",
             Self::RevisionIdRequired => "RevisionIdRequiredException",
@@ -460,7 +442,7 @@ impl ErrorCode {
             Self::SameFileContent => "SameFileContentException",
             Self::SamePathRequest => "SamePathRequestException",
             Self::Serialization => "SerializationException",
-            Self::ServiceUnavailable => "ServiceUnavailable",
+            Self::ServiceUnavailable => "ServiceUnavailableException",
             Self::SourceAndDestinationAreSame => "SourceAndDestinationAreSameException",
             Self::SourceFileOrContentRequired => "SourceFileOrContentRequiredException",
             Self::TagKeysListRequired => "TagKeysListRequiredException",
@@ -482,10 +464,7 @@ impl ErrorCode {
         match self {
             Self::EncryptionIntegrityChecksFailed => 500,
             Self::InternalFailure => 500,
-            Self::InvalidClientTokenId => 403,
-            Self::MalformedQueryString => 404,
             Self::MissingAuthenticationToken => 403,
-            Self::OptInRequired => 403,
             Self::RequestEntityTooLarge => 413,
             Self::ServiceUnavailable => 503,
             _ => 400,
@@ -560,6 +539,7 @@ impl ErrorCode {
             "EncryptionKeyNotFoundException" => Some(Self::EncryptionKeyNotFound),
             "EncryptionKeyRequiredException" => Some(Self::EncryptionKeyRequired),
             "EncryptionKeyUnavailableException" => Some(Self::EncryptionKeyUnavailable),
+            "ExpiredTokenException" => Some(Self::ExpiredToken),
             "FileContentAndSourceFileSpecifiedException" => {
                 Some(Self::FileContentAndSourceFileSpecified)
             }
@@ -578,9 +558,8 @@ impl ErrorCode {
             "FolderContentSizeLimitExceededException" => Some(Self::FolderContentSizeLimitExceeded),
             "FolderDoesNotExistException" => Some(Self::FolderDoesNotExist),
             "IdempotencyParameterMismatchException" => Some(Self::IdempotencyParameterMismatch),
-            "IncompleteSignature" => Some(Self::IncompleteSignature),
+            "IncompleteSignatureException" => Some(Self::IncompleteSignature),
             "InternalFailure" => Some(Self::InternalFailure),
-            "InvalidAction" => Some(Self::InvalidAction),
             "InvalidActorArnException" => Some(Self::InvalidActorArn),
             "InvalidApprovalRuleContentException" => Some(Self::InvalidApprovalRuleContent),
             "InvalidApprovalRuleNameException" => Some(Self::InvalidApprovalRuleName),
@@ -598,7 +577,6 @@ impl ErrorCode {
             "InvalidBlobIdException" => Some(Self::InvalidBlobId),
             "InvalidBranchNameException" => Some(Self::InvalidBranchName),
             "InvalidClientRequestTokenException" => Some(Self::InvalidClientRequestToken),
-            "InvalidClientTokenId" => Some(Self::InvalidClientTokenId),
             "InvalidCommentIdException" => Some(Self::InvalidCommentId),
             "InvalidCommitException" => Some(Self::InvalidCommit),
             "InvalidCommitIdException" => Some(Self::InvalidCommitId),
@@ -623,15 +601,12 @@ impl ErrorCode {
             "InvalidMergeOptionException" => Some(Self::InvalidMergeOption),
             "InvalidOrderException" => Some(Self::InvalidOrder),
             "InvalidOverrideStatusException" => Some(Self::InvalidOverrideStatus),
-            "InvalidParameterCombination" => Some(Self::InvalidParameterCombination),
-            "InvalidParameterValue" => Some(Self::InvalidParameterValue),
             "InvalidParentCommitIdException" => Some(Self::InvalidParentCommitId),
             "InvalidPathException" => Some(Self::InvalidPath),
             "InvalidPullRequestEventTypeException" => Some(Self::InvalidPullRequestEventType),
             "InvalidPullRequestIdException" => Some(Self::InvalidPullRequestId),
             "InvalidPullRequestStatusException" => Some(Self::InvalidPullRequestStatus),
             "InvalidPullRequestStatusUpdateException" => Some(Self::InvalidPullRequestStatusUpdate),
-            "InvalidQueryParameter" => Some(Self::InvalidQueryParameter),
             "InvalidReactionUserArnException" => Some(Self::InvalidReactionUserArn),
             "InvalidReactionValueException" => Some(Self::InvalidReactionValue),
             "InvalidReferenceNameException" => Some(Self::InvalidReferenceName),
@@ -655,6 +630,7 @@ impl ErrorCode {
             "InvalidResourceArnException" => Some(Self::InvalidResourceArn),
             "InvalidRevisionIdException" => Some(Self::InvalidRevisionId),
             "InvalidRuleContentSha256Exception" => Some(Self::InvalidRuleContentSha256),
+            "InvalidSignatureException" => Some(Self::InvalidSignature),
             "InvalidSortByException" => Some(Self::InvalidSortBy),
             "InvalidSourceCommitSpecifierException" => Some(Self::InvalidSourceCommitSpecifier),
             "InvalidSystemTagUsageException" => Some(Self::InvalidSystemTagUsage),
@@ -664,7 +640,6 @@ impl ErrorCode {
             "InvalidTargetException" => Some(Self::InvalidTarget),
             "InvalidTargetsException" => Some(Self::InvalidTargets),
             "InvalidTitleException" => Some(Self::InvalidTitle),
-            "MalformedQueryString" => Some(Self::MalformedQueryString),
             "ManualMergeRequiredException" => Some(Self::ManualMergeRequired),
             "MaximumBranchesExceededException" => Some(Self::MaximumBranchesExceeded),
             "MaximumConflictResolutionEntriesExceededException" => {
@@ -689,9 +664,7 @@ impl ErrorCode {
                 Some(Self::MaximumRuleTemplatesAssociatedWithRepository)
             }
             "MergeOptionRequiredException" => Some(Self::MergeOptionRequired),
-            "MissingAction" => Some(Self::MissingAction),
-            "MissingAuthenticationToken" => Some(Self::MissingAuthenticationToken),
-            "MissingParameter" => Some(Self::MissingParameter),
+            "MissingAuthenticationTokenException" => Some(Self::MissingAuthenticationToken),
             "MultipleConflictResolutionEntriesException" => {
                 Some(Self::MultipleConflictResolutionEntries)
             }
@@ -700,11 +673,9 @@ impl ErrorCode {
             }
             "NameLengthExceededException" => Some(Self::NameLengthExceeded),
             "NoChangeException" => Some(Self::NoChange),
-            "NotAuthorized" => Some(Self::NotAuthorized),
             "NumberOfRuleTemplatesExceededException" => Some(Self::NumberOfRuleTemplatesExceeded),
             "NumberOfRulesExceededException" => Some(Self::NumberOfRulesExceeded),
             "OperationNotAllowedException" => Some(Self::OperationNotAllowed),
-            "OptInRequired" => Some(Self::OptInRequired),
             "OverrideAlreadySetException" => Some(Self::OverrideAlreadySet),
             "OverrideStatusRequiredException" => Some(Self::OverrideStatusRequired),
             "ParentCommitDoesNotExistException" => Some(Self::ParentCommitDoesNotExist),
@@ -750,7 +721,6 @@ impl ErrorCode {
             "RepositoryTriggerNameRequiredException" => Some(Self::RepositoryTriggerNameRequired),
             "RepositoryTriggersListRequiredException" => Some(Self::RepositoryTriggersListRequired),
             "RequestEntityTooLargeException" => Some(Self::RequestEntityTooLarge),
-            "RequestExpired" => Some(Self::RequestExpired),
             "ResourceArnRequiredException" => Some(Self::ResourceArnRequired),
             "RestrictedSourceFileException" => Some(Self::RestrictedSourceFile),
             "RevisionIdRequiredException" => Some(Self::RevisionIdRequired),
@@ -758,7 +728,7 @@ impl ErrorCode {
             "SameFileContentException" => Some(Self::SameFileContent),
             "SamePathRequestException" => Some(Self::SamePathRequest),
             "SerializationException" => Some(Self::Serialization),
-            "ServiceUnavailable" => Some(Self::ServiceUnavailable),
+            "ServiceUnavailableException" => Some(Self::ServiceUnavailable),
             "SourceAndDestinationAreSameException" => Some(Self::SourceAndDestinationAreSame),
             "SourceFileOrContentRequiredException" => Some(Self::SourceFileOrContentRequired),
             "TagKeysListRequiredException" => Some(Self::TagKeysListRequired),
@@ -783,21 +753,12 @@ impl ErrorCode {
     pub fn is_modelled(self) -> bool {
         match self {
             Self::AccessDenied
+            | Self::ExpiredToken
             | Self::IncompleteSignature
             | Self::InternalFailure
-            | Self::InvalidAction
-            | Self::InvalidClientTokenId
-            | Self::InvalidParameterCombination
-            | Self::InvalidParameterValue
-            | Self::InvalidQueryParameter
-            | Self::MalformedQueryString
-            | Self::MissingAction
+            | Self::InvalidSignature
             | Self::MissingAuthenticationToken
-            | Self::MissingParameter
-            | Self::NotAuthorized
-            | Self::OptInRequired
             | Self::RequestEntityTooLarge
-            | Self::RequestExpired
             | Self::Serialization
             | Self::ServiceUnavailable
             | Self::Throttling

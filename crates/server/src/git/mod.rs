@@ -20,28 +20,44 @@ use std::sync::Arc;
 pub const HIDDEN_REF_PREFIX: &str = "refs/codecommit-local/";
 
 /// The hooks receive-pack runs (`core.hooksPath` is set per command, so API writes and other
-/// git commands never run them). They are plain shell so they cost a fork, not a server call.
+/// git commands never run them). They are plain shell: each costs one fork per push.
 ///
-/// * `pre-receive` refuses pushes of more than 4,000 refs (CodeCommit quota).
-/// * `update` refuses to delete the default branch, which CodeCommit does not allow by push
-///   either (User Guide, "Delete a branch"); other refs of the same push still land.
+/// * `pre-receive` refuses pushes of more than 4,000 refs (CodeCommit quota) and pushes that
+///   delete the default branch, which CodeCommit does not allow (User Guide, "Delete a
+///   branch"). git's own "current branch" check is switched off so this message is the one
+///   users see.
 /// * `post-receive` copies git's "old new ref" lines into the file the server names in
 ///   `CODECOMMIT_LOCAL_EVENTS`. receive-pack runs it after the refs moved and before it exits,
 ///   so when the child is gone the file holds exactly the ref changes the push applied.
 const HOOKS: &[(&str, &str)] = &[
     (
         "pre-receive",
-        "#!/bin/sh\n# Written by codecommit-local.\nn=$(wc -l)\nif [ \"$n\" -gt 4000 ]; then\n  echo \"error: a push may change at most 4000 references; this one changes $n\" >&2\n  exit 1\nfi\nexit 0\n",
-    ),
-    (
-        "update",
-        "#!/bin/sh\n# Written by codecommit-local.\ncase \"$3\" in *[!0]*) exit 0 ;; esac\nif [ -n \"$CODECOMMIT_LOCAL_DEFAULT_BRANCH\" ] && [ \"$1\" = \"refs/heads/$CODECOMMIT_LOCAL_DEFAULT_BRANCH\" ]; then\n  echo \"error: $CODECOMMIT_LOCAL_DEFAULT_BRANCH is the default branch of this repository and cannot be deleted; make another branch the default first\" >&2\n  exit 1\nfi\nexit 0\n",
+        r#"#!/bin/sh
+# Written by codecommit-local: policy checks before any ref moves.
+n=0
+while read -r old new ref; do
+  n=$((n + 1))
+  case "$new" in *[!0]*) continue ;; esac
+  if [ -n "$CODECOMMIT_LOCAL_DEFAULT_BRANCH" ] && [ "$ref" = "refs/heads/$CODECOMMIT_LOCAL_DEFAULT_BRANCH" ]; then
+    echo "error: $CODECOMMIT_LOCAL_DEFAULT_BRANCH is the default branch of this repository and cannot be deleted. Make another branch the default branch first." >&2
+    exit 1
+  fi
+done
+if [ "$n" -gt 4000 ]; then
+  echo "error: a push can change at most 4000 references; this one changes $n." >&2
+  exit 1
+fi
+exit 0
+"#,
     ),
     (
         "post-receive",
         "#!/bin/sh\n# Written by codecommit-local; records the ref changes of a push.\nif [ -n \"$CODECOMMIT_LOCAL_EVENTS\" ]; then exec cat > \"$CODECOMMIT_LOCAL_EVENTS\"; fi\nexec cat >/dev/null\n",
     ),
 ];
+
+/// Hooks of earlier versions that must not linger in the hooks directory.
+const RETIRED_HOOKS: &[&str] = &["update"];
 
 pub struct GitStore {
     repos_dir: PathBuf,
@@ -71,6 +87,9 @@ impl GitStore {
         }
         for (name, script) in HOOKS {
             write_executable(&hooks_dir.join(name), script)?;
+        }
+        for name in RETIRED_HOOKS {
+            let _ = std::fs::remove_file(hooks_dir.join(name));
         }
         Ok(GitStore {
             repos_dir,

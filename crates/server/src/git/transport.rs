@@ -224,6 +224,8 @@ fn git_command(state: &AppState, service: Service, protocol: Option<&str>) -> Co
     cmd.args(["-c", "uploadpack.allowFilter=true"])
         .args(["-c", "uploadpack.allowAnySHA1InWant=true"])
         .args(["-c", "receive.autogc=false"])
+        // The pre-receive hook refuses deleting the default branch with CodeCommit's reason.
+        .args(["-c", "receive.denyDeleteCurrent=ignore"])
         .args(["-c", "gc.auto=0"])
         .args(["-c", hide.as_str()])
         .args(["-c", hooks.as_str()])

@@ -216,7 +216,10 @@ fn respond(
     );
     let mut response = (status, body).into_response();
     let h = response.headers_mut();
-    if !content_type.is_empty() {
+    if content_type.is_empty() {
+        // AWS's XML answers carry no content type.
+        h.remove(header::CONTENT_TYPE);
+    } else {
         h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     }
     if let Ok(v) = HeaderValue::from_str(&call.request_id) {
@@ -264,6 +267,18 @@ async fn legacy_envelope(call: &Call, body: Body) -> Response {
         "application/json",
         Some(code),
     )
+}
+
+/// Any method but POST on the API root: AWS's front end cannot tell which operation is meant.
+pub async fn other_method(State(state): State<Arc<AppState>>) -> Response {
+    let call = Call {
+        request_id: uuid::Uuid::new_v4().to_string(),
+        account: state.config.default_account.clone(),
+        region: state.config.default_region.clone(),
+        op: None,
+        started: Instant::now(),
+    };
+    unsupported_content_type(&call, "")
 }
 
 /// Any other content type: AWS's front end answers in XML.

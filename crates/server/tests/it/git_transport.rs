@@ -456,7 +456,6 @@ async fn deleting_the_default_branch_by_push_is_refused() {
 }
 
 #[tokio::test]
-#[ignore = "BUG: git's receive.denyDeleteCurrent refuses first, so the user sees git's advice about a config variable instead of the server's 'default branch' message"]
 async fn refusing_to_delete_the_default_branch_says_why() {
     let (_server, url) = server_with_repo("r").await;
     let git = Git::new();
@@ -736,7 +735,6 @@ async fn a_push_may_change_at_most_4000_refs() {
 }
 
 #[tokio::test]
-#[ignore = "SLOW (~15 s on 2 cores, not a failure): the server's update hook forks a shell for each of the 4,000 refs"]
 async fn exactly_4000_refs_are_accepted() {
     let (server, url) = server_with_repo("r").await;
     let git = Git::new();
