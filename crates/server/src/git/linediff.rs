@@ -113,11 +113,13 @@ pub fn hunks(before: &[u8], after: &[u8], context: u32, ignore_whitespace: bool)
         let (mut bi, mut ai) = (b_start, a_start);
         for (br, ar) in &g {
             while bi < br.start {
+                // Like git, context shows the after side's text (they differ when
+                // whitespace is ignored).
                 lines.push(Line {
                     kind: LineKind::Context,
                     before: Some(bi + 1),
                     after: Some(ai + 1),
-                    content: text(b[bi as usize]),
+                    content: text(a[ai as usize]),
                 });
                 bi += 1;
                 ai += 1;
@@ -146,7 +148,7 @@ pub fn hunks(before: &[u8], after: &[u8], context: u32, ignore_whitespace: bool)
                 kind: LineKind::Context,
                 before: Some(bi + 1),
                 after: Some(ai + 1),
-                content: text(b[bi as usize]),
+                content: text(a[ai as usize]),
             });
             bi += 1;
             ai += 1;
