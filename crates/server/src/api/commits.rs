@@ -180,7 +180,9 @@ pub fn check_parent(
         }
         return Ok(None);
     };
-    let Some(p) = validate::present(parent) else {
+    // Absent is "required"; an empty string is "not valid" ("The commit ID cannot be empty",
+    // InvalidParentCommitIdException in the API Reference; the CommitId shape has no min length).
+    let Some(p) = parent.as_deref() else {
         bail!(
             ParentCommitIdRequired,
             "A parent commit ID is required. Use GetBranch to get the commit ID of the tip of branch {branch}."
