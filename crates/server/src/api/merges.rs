@@ -299,6 +299,18 @@ fn merged_tree(
     } else {
         BTreeSet::new()
     };
+    // Resolution entries resolve conflicts: one naming a path that is not in conflict at this
+    // detail level makes the list invalid ("The specified conflict resolution list is not
+    // valid", API Reference).
+    if let Some(p) = manual
+        .iter()
+        .find(|p| !analysis.conflicts.iter().any(|c| c.path == **p))
+    {
+        bail!(
+            InvalidConflictResolution,
+            "The conflict resolution list is not valid: {p} is not in conflict in this merge."
+        )
+    }
     let mut unresolved = Vec::new();
     for c in &analysis.conflicts {
         match strategy {

@@ -5,7 +5,10 @@
 mod common;
 
 mod accounts;
+mod content_read;
+mod content_write;
 mod git_transport;
+mod merges;
 mod persistence;
 mod protocol;
 mod repositories;
