@@ -7,11 +7,12 @@ use super::specs::{self, COMMIT_SPEC};
 use super::{Ctx, paginate, validate};
 use crate::error::ApiResult;
 use crate::git::diff::diff_entries;
-use crate::git::history::{Components, FastMap, HistoryIndex};
+use crate::git::history::{Components, FastMap, HistoryIndex, Version};
 use crate::git::objects::{Entry, describe_commit};
 use codecommit_model::shapes::*;
 use gix::ObjectId;
 use std::collections::{BinaryHeap, HashSet};
+use std::sync::Arc;
 
 const HISTORY_PAGE: usize = 100;
 
@@ -43,15 +44,6 @@ impl Node {
             self.more_edges.push(e);
         }
     }
-}
-
-/// One version of a file: the commit that made it, its blob and path there, and the commits
-/// of the nearest newer versions.
-pub struct Version {
-    pub commit: ObjectId,
-    pub blob: Entry,
-    pub path: String,
-    pub children: Vec<ObjectId>,
 }
 
 /// The versions of `path` reachable from `start`, newest first.
@@ -237,7 +229,17 @@ pub fn list_file_commit_history(
     let kind = format!("history/{start}/{path}");
     let offset = paginate::decode_index(&kind, &input.next_token)?;
     let index = ctx.state.git.history_index(&o.rec.id);
-    let versions = file_versions(&o.repo, &mut index.lock(), start, &path)?;
+    let versions = {
+        let mut index = index.lock();
+        match index.walk(start, &path) {
+            Some(v) => v,
+            None => {
+                let v = Arc::new(file_versions(&o.repo, &mut index, start, &path)?);
+                index.remember_walk(start, &path, v.clone());
+                v
+            }
+        }
+    };
     if offset > versions.len() {
         crate::bail!(
             InvalidContinuationToken,

@@ -2,6 +2,8 @@
 //! (as numbers) and time, and tree lookups `(tree, name) → entry` are remembered. Objects never
 //! change, so nothing is ever invalidated; walking a file's history through thousands of
 //! commits then costs a few hash lookups per commit instead of decoding trees from packs.
+//! Finished walks are remembered too, by (start commit, path): the history reachable from a
+//! commit never changes, so paging through it or asking again costs no walk at all.
 
 use super::objects::Entry;
 use crate::error::{ApiResult, Internal as _};
@@ -9,9 +11,24 @@ use gix::ObjectId;
 use gix::objs::tree::EntryKind;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
 
 /// Remembered tree lookups before the memo starts over (tens of MB at most).
 const MAX_ENTRIES: usize = 2_000_000;
+
+/// Remembered finished walks, and the versions they may hold in all, before that memo starts
+/// over.
+const MAX_WALKS: usize = 256;
+const MAX_WALK_VERSIONS: usize = 200_000;
+
+/// One version of a file: the commit that made it, its blob and path there, and the commits
+/// of the nearest newer versions.
+pub struct Version {
+    pub commit: ObjectId,
+    pub blob: Entry,
+    pub path: String,
+    pub children: Vec<ObjectId>,
+}
 
 /// An FxHash-style hasher: object ids are already uniformly random, so a cheap multiply-rotate
 /// mix is enough, and much faster than SipHash on the walk's hot path.
@@ -55,6 +72,9 @@ pub struct HistoryIndex {
     nodes: Vec<CommitNode>,
     /// (tree, hash of a name in it) → the entry, or None when the tree has no such name.
     entries: FastMap<(ObjectId, u64), Option<Entry>>,
+    /// (start commit, path) → the versions of the file reachable from it, newest first.
+    walks: HashMap<(ObjectId, String), Arc<Vec<Version>>>,
+    walk_versions: usize,
 }
 
 /// A path split into components, each with its hash, for repeated lookups.
@@ -81,6 +101,21 @@ pub fn path_hash(path: &str) -> u64 {
 }
 
 impl HistoryIndex {
+    /// A finished walk remembered by [`Self::remember_walk`].
+    pub fn walk(&self, start: ObjectId, path: &str) -> Option<Arc<Vec<Version>>> {
+        self.walks.get(&(start, path.to_owned())).cloned()
+    }
+
+    pub fn remember_walk(&mut self, start: ObjectId, path: &str, versions: Arc<Vec<Version>>) {
+        if self.walks.len() >= MAX_WALKS || self.walk_versions + versions.len() > MAX_WALK_VERSIONS
+        {
+            self.walks.clear();
+            self.walk_versions = 0;
+        }
+        self.walk_versions += versions.len();
+        self.walks.insert((start, path.to_owned()), versions);
+    }
+
     /// The dense number of a commit, reading it (and numbering its parents) on first sight.
     pub fn number(&mut self, repo: &gix::Repository, id: ObjectId) -> ApiResult<u32> {
         if let Some(&n) = self.numbers.get(&id) {
