@@ -320,7 +320,7 @@ pub fn create_commit(ctx: &Ctx<'_>, input: CreateCommitInput) -> ApiResult<Creat
     let mut put_entries = Vec::new();
     let mut content_bytes = 0usize;
     for p in puts {
-        let path = validate::file_path(&p.file_path)?;
+        let path = validate::new_file_path(&p.file_path)?;
         let mode = p.file_mode.as_ref().map(entry_kind).transpose()?;
         let source = match (&p.file_content, &p.source_file) {
             (Some(_), Some(_)) => bail!(

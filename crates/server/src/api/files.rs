@@ -139,7 +139,7 @@ pub fn get_folder(ctx: &Ctx<'_>, input: GetFolderInput) -> ApiResult<GetFolderOu
 pub fn put_file(ctx: &Ctx<'_>, input: PutFileInput) -> ApiResult<PutFileOutput> {
     let o = ctx.open_repo(&input.repository_name)?;
     let branch = validate::branch_name(&input.branch_name)?;
-    let path = validate::file_path(&input.file_path)?;
+    let path = validate::new_file_path(&input.file_path)?;
     let content = match &input.file_content {
         Some(c) if !c.as_bytes().is_empty() => c.as_bytes(),
         _ => bail!(

@@ -182,9 +182,11 @@ pub const MAX_PATH_DEPTH: usize = 20;
 
 /// A repository path as the API takes it (`/a/b.txt` or `a/b.txt`) in canonical form
 /// (`a/b.txt`). `None` when it is not a valid path: empty components, `.` or `..`, a `.git`
-/// component, NUL, too long or too deep. A trailing slash is allowed only for folders.
+/// component, NUL. A trailing slash is allowed only for folders. Length and depth are limits
+/// on the paths an API write creates (`new_file_path`): a push may hold deeper or longer
+/// paths, and the API still reads and deletes those.
 pub fn normalize_path(path: &str, folder: bool) -> Option<String> {
-    if path.len() > MAX_PATH_LEN || path.contains('\0') {
+    if path.contains('\0') {
         return None;
     }
     let mut p = path.strip_prefix('/').unwrap_or(path);
@@ -197,12 +199,8 @@ pub fn normalize_path(path: &str, folder: bool) -> Option<String> {
     if p.is_empty() {
         return None;
     }
-    let components: Vec<&str> = p.split('/').collect();
-    if components.len() > MAX_PATH_DEPTH + 1 {
-        return None;
-    }
-    for c in &components {
-        if c.is_empty() || *c == "." || *c == ".." || c.eq_ignore_ascii_case(".git") {
+    for c in p.split('/') {
+        if c.is_empty() || c == "." || c == ".." || c.eq_ignore_ascii_case(".git") {
             return None;
         }
     }
@@ -224,6 +222,26 @@ pub fn file_path(v: &Option<String>) -> ApiResult<String> {
             printable(raw)
         )
     })
+}
+
+/// Whether a canonical path is within CodeCommit's limits for files it creates: at most 4,096
+/// characters and 20 folders deep (codecommit-facts.md §1).
+pub fn within_path_limits(path: &str) -> bool {
+    path.chars().count() <= MAX_PATH_LEN && path.split('/').count() <= MAX_PATH_DEPTH + 1
+}
+
+/// A required path of a file that an API write creates or overwrites: `file_path` plus the
+/// length and depth limits.
+pub fn new_file_path(v: &Option<String>) -> ApiResult<String> {
+    let path = file_path(v)?;
+    if !within_path_limits(&path) {
+        bail!(
+            InvalidPath,
+            "The specified path is not valid: {}. File paths can be at most {MAX_PATH_LEN} characters long and {MAX_PATH_DEPTH} folders deep.",
+            printable(&path)
+        )
+    }
+    Ok(path)
 }
 
 /// A required folder path; `/` (or an empty string) is the root.
@@ -336,9 +354,13 @@ mod tests {
         ] {
             assert_eq!(normalize_path(bad, false), None, "{bad:?}");
         }
-        assert!(normalize_path("a/".repeat(21).trim_end_matches('/'), false).is_some());
-        assert!(normalize_path("a/".repeat(22).trim_end_matches('/'), false).is_none());
-        assert!(normalize_path(&"a".repeat(4097), false).is_none());
+        assert!(within_path_limits("a/".repeat(21).trim_end_matches('/')));
+        assert!(!within_path_limits("a/".repeat(22).trim_end_matches('/')));
+        assert!(within_path_limits(&"é".repeat(4096)));
+        assert!(!within_path_limits(&"a".repeat(4097)));
+        // Reads and deletes take any depth and length a push may have made.
+        assert!(normalize_path("a/".repeat(30).trim_end_matches('/'), false).is_some());
+        assert!(normalize_path(&"a".repeat(5000), false).is_some());
     }
 
     #[test]

@@ -1652,3 +1652,111 @@ async fn api_write_racing_a_push_never_loses_an_acknowledged_commit() {
     // A linear history: the seed plus exactly the acknowledged commits.
     assert_eq!(history.lines().count(), 1 + acknowledged.len());
 }
+
+/// The 4,096-character and 20-folder limits bind the files an API write creates
+/// (codecommit-facts.md §1), counted in characters; files a push made deeper or longer
+/// still read, diff, list and delete through the API.
+#[tokio::test]
+async fn path_limits_bind_api_writes_not_reads_of_pushed_files() {
+    let (_server, client, url) = setup("pl").await;
+    let git = Git::new();
+    let deep_dir: String = (1..=25).map(|i| format!("d{i}/")).collect();
+    let deep = format!("{deep_dir}f.txt");
+    let work = git.init_with_commits("work", &[&[(deep.as_str(), "deep\n")]]);
+    // Longer than 4,096 characters: only in the index (no file system holds such a path).
+    let long = vec!["p".repeat(250); 17].join("/");
+    assert!(long.len() > 4096);
+    let blob = git.ok_with_input(&work, &["hash-object", "-w", "--stdin"], b"long\n");
+    git.ok(
+        &work,
+        &[
+            "update-index",
+            "--add",
+            "--cacheinfo",
+            &format!("100644,{blob},{long}"),
+        ],
+    );
+    git.ok(&work, &["commit", "-q", "-m", "long path"]);
+    git.ok(&work, &["remote", "add", "origin", &url]);
+    git.ok(&work, &["push", "-q", "origin", "main"]);
+    let head = git.ok(&work, &["rev-parse", "HEAD"]);
+
+    for (path, content) in [(&deep, "deep\n"), (&long, "long\n")] {
+        let file = client
+            .get_file()
+            .repository_name("pl")
+            .file_path(format!("/{path}"))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GetFile {path}: {e:?}"));
+        assert_eq!(file.file_path(), path.as_str());
+        assert_eq!(file.file_content().as_ref(), content.as_bytes());
+        let history = client
+            .list_file_commit_history()
+            .repository_name("pl")
+            .file_path(path)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(history.revision_dag().len(), 1, "{path}");
+        let diffs = client
+            .get_differences()
+            .repository_name("pl")
+            .after_commit_specifier("main")
+            .after_path(path)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(diffs.differences().len(), 1, "{path}");
+    }
+    let folder = client
+        .get_folder()
+        .repository_name("pl")
+        .folder_path(&deep_dir)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(folder.files()[0].absolute_path(), Some(deep.as_str()));
+
+    // Writes: 20 folders deep and 4,096 characters (not bytes) are the most.
+    let ok_deep: String = (1..=20).map(|i| format!("e{i}/")).collect::<String>() + "f.txt";
+    let too_deep: String = (1..=21).map(|i| format!("e{i}/")).collect::<String>() + "f.txt";
+    let wide = "é".repeat(4096);
+    let too_long = "a".repeat(4097);
+    let mut parent = head;
+    for bad in [&too_deep, &too_long, &deep] {
+        assert_err!(
+            put_req(&client, "pl", bad, b"x", &parent).send().await,
+            "InvalidPathException"
+        );
+        assert_err!(
+            client
+                .create_commit()
+                .repository_name("pl")
+                .branch_name("main")
+                .parent_commit_id(&parent)
+                .put_files(put_entry(bad, b"x"))
+                .send()
+                .await,
+            "InvalidPathException"
+        );
+    }
+    for good in [&ok_deep, &wide] {
+        parent = put(&client, "pl", good, b"x", Some(&parent)).await;
+    }
+    let deleted = client
+        .delete_file()
+        .repository_name("pl")
+        .branch_name("main")
+        .file_path(&deep)
+        .parent_commit_id(&parent)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.file_path(), deep.as_str());
+    // (No checkout: no file system holds these paths.)
+    git.ok(&work, &["fetch", "-q", "origin"]);
+    assert!(ls_tree_entry(&git, &work, "origin/main", &deep).is_none());
+    assert!(ls_tree_entry(&git, &work, "origin/main", &wide).is_some());
+    assert!(ls_tree_entry(&git, &work, "origin/main", &long).is_some());
+}
