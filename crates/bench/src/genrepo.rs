@@ -83,7 +83,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
     Ok(o)
 }
 
-fn path_of(i: usize) -> String {
+pub fn path_of(i: usize) -> String {
     // 10 top modules × 10 packages × 10 libraries, files spread over them.
     format!(
         "src/m{:02}/p{:02}/l{:02}/file-{i:06}.txt",

@@ -54,6 +54,32 @@ fn commit_files(
         .ok_or("no commitId".into())
 }
 
+/// One CreateCommit rewriting existing files of the generated layout (see genrepo.rs), spread
+/// over the tree: `first`, `first + step`, … (`n` files).
+#[allow(clippy::too_many_arguments)]
+fn rewrite_existing(
+    c: &mut Client,
+    repo: &str,
+    branch: &str,
+    parent: &str,
+    first: usize,
+    step: usize,
+    n: usize,
+    round: usize,
+) -> Result<String, String> {
+    let puts: Vec<Value> = (0..n)
+        .map(|k| {
+            let i = first + k * step;
+            json!({"filePath": crate::genrepo::path_of(i), "fileContent": b64(format!("round {round} rewrites file {i}\n").as_bytes())})
+        })
+        .collect();
+    let v = c.ok("CreateCommit", json!({"repositoryName": repo, "branchName": branch, "parentCommitId": parent, "putFiles": puts}))?;
+    v["commitId"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or("no commitId".into())
+}
+
 /// An existing deep file of the generated layout (see genrepo.rs).
 const DEEP_FILE: &str = "src/m03/p02/l00/file-000023.txt";
 
@@ -164,11 +190,13 @@ pub fn latency(args: &[String]) -> Result<(), String> {
             }
         }
         "merge-conflicts" | "merge-three-way" => {
-            // Two branches that each changed 100 files (one CreateCommit of 100 entries each).
+            // Two branches that each rewrote 100 different existing files spread over the
+            // tree (one CreateCommit of 100 entries each; needs a repository of >= 100,000
+            // generated files).
             let base = fresh_branch(&mut c, repo, "bench-src")?;
-            commit_files(&mut c, repo, "bench-src", &base, "bench/merge-src", 100, 1)?;
+            rewrite_existing(&mut c, repo, "bench-src", &base, 7, 997, 100, 1)?;
             fresh_branch(&mut c, repo, "bench-dst")?;
-            commit_files(&mut c, repo, "bench-dst", &base, "bench/merge-dst", 100, 2)?;
+            rewrite_existing(&mut c, repo, "bench-dst", &base, 500, 991, 100, 2)?;
             let dst_tip = tip(&mut c, repo, "bench-dst")?;
             for i in 0..n {
                 if scenario == "merge-conflicts" {

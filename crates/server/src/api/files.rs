@@ -177,7 +177,7 @@ pub fn put_file(ctx: &Ctx<'_>, input: PutFileInput) -> ApiResult<PutFileOutput> 
         .map_err(|e| crate::error::ApiError::internal("writing a blob", e))?
         .detach();
     edit.put(&path, kind, written)?;
-    let (tree, _) = edit.write(false)?;
+    let tree = edit.write_tree_only(false)?;
     let message = who
         .message
         .clone()
@@ -218,7 +218,7 @@ pub fn delete_file(ctx: &Ctx<'_>, input: DeleteFileInput) -> ApiResult<DeleteFil
             "The file {path} does not exist in branch {branch}."
         )
     };
-    let (tree, _) = edit.write(input.keep_empty_folders.unwrap_or(false))?;
+    let tree = edit.write_tree_only(input.keep_empty_folders.unwrap_or(false))?;
     let message = who
         .message
         .clone()

@@ -185,6 +185,29 @@ impl<'r> TreeEdit<'r> {
     /// a `.gitkeep` file (codecommit-facts.md §2 CreateCommit); otherwise it disappears, as
     /// folders do in git.
     pub fn write(mut self, keep_empty_folders: bool) -> ApiResult<(ObjectId, Vec<Touched>)> {
+        let tree = self.write_only(keep_empty_folders)?;
+        let mut touched = Vec::new();
+        let edits = std::mem::take(&mut self.edits);
+        for (path, after) in edits {
+            let before = self.base_entry(&path)?.filter(Entry::is_blob_like);
+            if before != after {
+                touched.push(Touched {
+                    path,
+                    before,
+                    after,
+                });
+            }
+        }
+        Ok((tree, touched))
+    }
+
+    /// Like [`Self::write`], for callers that do not report what changed (it saves reading
+    /// the base entry of every edited path).
+    pub fn write_tree_only(mut self, keep_empty_folders: bool) -> ApiResult<ObjectId> {
+        self.write_only(keep_empty_folders)
+    }
+
+    fn write_only(&mut self, keep_empty_folders: bool) -> ApiResult<ObjectId> {
         let tree = self.write_tree()?;
         let emptied: Vec<String> = if keep_empty_folders {
             let deleted: Vec<String> = self
@@ -225,19 +248,7 @@ impl<'r> TreeEdit<'r> {
             }
             self.write_tree()?
         };
-        let mut touched = Vec::new();
-        let edits = std::mem::take(&mut self.edits);
-        for (path, after) in edits {
-            let before = self.base_entry(&path)?.filter(Entry::is_blob_like);
-            if before != after {
-                touched.push(Touched {
-                    path,
-                    before,
-                    after,
-                });
-            }
-        }
-        Ok((tree, touched))
+        Ok(tree)
     }
 
     fn write_tree(&self) -> ApiResult<ObjectId> {

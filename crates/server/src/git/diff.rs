@@ -4,6 +4,7 @@
 
 use super::objects::{Entry, tree_entries};
 use crate::error::ApiResult;
+use gix::ObjectId;
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,13 +45,65 @@ pub fn diff_entries(
     after_root: &str,
 ) -> ApiResult<Vec<FileChange>> {
     let mut out = Vec::new();
-    walk(repo, before, after, before_root, after_root, &mut out)?;
+    walk(repo, before, after, before_root, after_root, None, &mut out)?;
+    sort(&mut out);
+    Ok(out)
+}
+
+/// Which parts of two trees a pruned diff looks at (see [`diff_trees_near`]).
+pub struct Near<'a> {
+    /// Paths whose whole subtree is wanted.
+    pub paths: &'a std::collections::BTreeMap<String, Option<Entry>>,
+    /// Folders on the way to those paths.
+    pub folders: &'a std::collections::BTreeSet<String>,
+}
+
+impl Near<'_> {
+    /// Whether `path` is wanted, and whether everything under it is.
+    fn keep(&self, path: &str, inside: bool) -> (bool, bool) {
+        if inside {
+            return (true, true);
+        }
+        let whole = self.paths.contains_key(path);
+        (whole || self.folders.contains(path), whole)
+    }
+}
+
+/// The changes between two root trees at, above or below the paths of `near` only: subtrees
+/// elsewhere are never read. A merge uses it for the destination side, whose changes only
+/// matter where they meet the source's, so its cost follows the overlap of the two changes.
+pub fn diff_trees_near(
+    repo: &gix::Repository,
+    before: ObjectId,
+    after: ObjectId,
+    near: &Near<'_>,
+) -> ApiResult<Vec<FileChange>> {
+    let root = |id| {
+        Some(Entry {
+            kind: gix::objs::tree::EntryKind::Tree,
+            id,
+        })
+    };
+    let mut out = Vec::new();
+    walk(
+        repo,
+        root(before),
+        root(after),
+        "",
+        "",
+        Some((near, false)),
+        &mut out,
+    )?;
+    sort(&mut out);
+    Ok(out)
+}
+
+fn sort(out: &mut [FileChange]) {
     out.sort_by(|a, b| {
         a.path()
             .cmp(b.path())
             .then_with(|| a.after.is_some().cmp(&b.after.is_some()))
     });
-    Ok(out)
 }
 
 fn walk(
@@ -59,6 +112,7 @@ fn walk(
     after: Option<Entry>,
     bpath: &str,
     apath: &str,
+    near: Option<(&Near<'_>, bool)>,
     out: &mut Vec<FileChange>,
 ) -> ApiResult<()> {
     if before == after {
@@ -79,8 +133,20 @@ fn walk(
             }
         }
         for (name, (b, a)) in children {
-            let name = String::from_utf8_lossy(&name).into_owned();
-            walk(repo, b, a, &join(bpath, &name), &join(apath, &name), out)?;
+            // Most children of a changed tree are unchanged: skip them before building paths.
+            if b == a {
+                continue;
+            }
+            let name = String::from_utf8_lossy(&name);
+            let apath = join(apath, &name);
+            let near = match near {
+                Some((n, inside)) => match n.keep(&apath, inside) {
+                    (false, _) => continue,
+                    (true, inside) => Some((n, inside)),
+                },
+                None => None,
+            };
+            walk(repo, b, a, &join(bpath, &name), &apath, near, out)?;
         }
     }
     // A file on either side that is not matched by a file on the other.

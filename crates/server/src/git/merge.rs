@@ -5,7 +5,7 @@
 //! changes conflict. DescribeMergeConflicts reports the very chunks the line merge used, so
 //! describing and merging never disagree.
 
-use super::diff::diff_entries;
+use super::diff::{Near, diff_entries, diff_trees_near};
 use super::linediff::{changed_regions, is_binary, split_lines};
 use super::objects::{Entry, entry_at, read_blob};
 use crate::error::ApiResult;
@@ -245,15 +245,22 @@ pub fn analyze(
             .map(|c| (c.path().to_owned(), c.after))
             .collect()
     };
-    let cs = by_path(diff_entries(repo, root(base), root(source), "", "")?);
-    let cd = by_path(diff_entries(repo, root(base), root(destination), "", "")?);
     let dirs = |changes: &BTreeMap<String, Option<Entry>>| -> BTreeSet<String> {
         changes
             .keys()
             .flat_map(|p| ancestors(p).map(str::to_owned).collect::<Vec<_>>())
             .collect()
     };
-    let (dirs_s, dirs_d) = (dirs(&cs), dirs(&cd));
+    let cs = by_path(diff_entries(repo, root(base), root(source), "", "")?);
+    let dirs_s = dirs(&cs);
+    // The destination's changes only matter where they meet the source's (same path, or one
+    // inside the other): the rest of its diff is never read.
+    let near = Near {
+        paths: &cs,
+        folders: &dirs_s,
+    };
+    let cd = by_path(diff_trees_near(repo, base, destination, &near)?);
+    let dirs_d = dirs(&cd);
 
     // Paths where the two sides' changes meet.
     let mut conflict_paths: BTreeSet<String> = BTreeSet::new();

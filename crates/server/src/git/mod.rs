@@ -59,6 +59,16 @@ exit 0
 /// Hooks of earlier versions that must not linger in the hooks directory.
 const RETIRED_HOOKS: &[&str] = &["update"];
 
+/// Objects one request may keep decompressed. A merge reads each base tree twice (base→source,
+/// base→destination) and many trees are deltas; a small per-request cache saves re-inflating
+/// them. It lives as long as the request's handle.
+const REQUEST_OBJECT_CACHE_BYTES: usize = 4 * 1024 * 1024;
+
+fn with_object_cache(mut repo: gix::Repository) -> gix::Repository {
+    repo.object_cache_size_if_unset(REQUEST_OBJECT_CACHE_BYTES);
+    repo
+}
+
 pub struct GitStore {
     repos_dir: PathBuf,
     pub hooks_dir: PathBuf,
@@ -187,16 +197,19 @@ impl GitStore {
     /// A thread-local gix handle on a repository; the shared handle is opened once and cached.
     pub fn repo(&self, id: &str) -> ApiResult<gix::Repository> {
         if let Some(h) = self.handles.lock().get(id) {
-            return Ok(h.to_thread_local());
+            return Ok(with_object_cache(h.to_thread_local()));
         }
         let options = gix::open::Options::isolated()
             .open_path_as_is(true)
-            .strict_config(false);
+            .strict_config(false)
+            // Tree walks over packed history resolve long delta chains; a bigger delta-base
+            // cache than gix's 64-entry default keeps shared bases decoded within a request.
+            .config_overrides(["core.deltaBaseCacheLimit=32m"]);
         let shared = gix::ThreadSafeRepository::open_opts(self.path(id), options)
             .internal("opening the repository")?;
         let repo = shared.to_thread_local();
         self.handles.lock().insert(id.to_owned(), shared);
-        Ok(repo)
+        Ok(with_object_cache(repo))
     }
 
     /// The lock that serializes API writers of one repository. Pushes are other processes and
