@@ -392,7 +392,7 @@ fn merged_tree(
             unresolved.join(", ")
         )
     }
-    let (tree, _) = edit.write(keep_empty_folders)?;
+    let tree = edit.write_tree_only(keep_empty_folders)?;
     Ok(tree)
 }
 
@@ -904,6 +904,15 @@ fn merge_commit(
     who: &Authorship,
     names: (&str, &str),
 ) -> ApiResult<(ObjectId, ObjectId)> {
+    // The destination already contains the source (or is it): nothing to merge, so the result
+    // is the destination itself, as `git merge` answers "Already up to date" — never an empty
+    // squash commit or a merge commit whose parents are one commit twice.
+    if ep.base == Some(ep.source) {
+        return Ok((
+            ep.destination,
+            objects::commit_tree(&o.repo, ep.destination)?,
+        ));
+    }
     let tree = merged_tree(o, ep, level, strategy, res, keep_empty_folders)?;
     let parents = if three_way {
         vec![ep.destination, ep.source]
@@ -975,6 +984,14 @@ fn merge_onto_branch(
         validate::present(r.source).unwrap_or_default(),
         validate::present(r.destination).unwrap_or_default(),
     );
+    // The destination branch moved (a push) since it was resolved: a merge commit on the old
+    // tip would drop the new commits from the branch.
+    if names.1.strip_prefix("refs/heads/").unwrap_or(names.1) == branch && tip != ep.destination {
+        bail!(
+            ConcurrentReferenceUpdate,
+            "The merge cannot be completed because the branch {branch} was updated at the same time; try again."
+        )
+    }
     let (commit, tree) = merge_commit(
         &o,
         &ep,
@@ -986,7 +1003,9 @@ fn merge_onto_branch(
         &who,
         names,
     )?;
-    move_branch(ctx, &o, &branch, tip, commit)?;
+    if tip != commit {
+        move_branch(ctx, &o, &branch, tip, commit)?;
+    }
     Ok((commit, tree))
 }
 

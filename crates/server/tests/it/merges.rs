@@ -1578,6 +1578,100 @@ async fn fast_forward_and_merge_options() {
     assert_eq!(out.base_commit_id(), Some(ahead.as_str()));
 }
 
+/// A destination that already contains the source (or is the source) has nothing to merge:
+/// squash, three-way and unreferenced merges answer with the destination itself, as `git
+/// merge` answers "Already up to date", and write no commit.
+#[tokio::test]
+async fn nothing_to_merge_when_the_destination_contains_the_source() {
+    let w = world().await;
+    let c = far_case(&w, "upto");
+    // The destination merges in the source; the source is then behind it.
+    let merged = w
+        .client
+        .merge_branches_by_three_way()
+        .repository_name(REPO)
+        .source_commit_specifier(c.src_branch())
+        .destination_commit_specifier(c.dst_branch())
+        .conflict_detail_level(Level::LineLevel)
+        .send()
+        .await
+        .unwrap()
+        .commit_id()
+        .unwrap()
+        .to_owned();
+    w.g(&["fetch", "-q", "origin"]);
+    let tree = w.g(&["rev-parse", &format!("{merged}^{{tree}}")]);
+    let dst = c.dst_branch();
+    for (src, dst) in [(c.src_branch(), dst.clone()), (dst.clone(), dst.clone())] {
+        let out = w
+            .client
+            .merge_branches_by_three_way()
+            .repository_name(REPO)
+            .source_commit_specifier(&src)
+            .destination_commit_specifier(&dst)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(out.commit_id(), Some(merged.as_str()), "{src} into {dst}");
+        assert_eq!(out.tree_id(), Some(tree.as_str()));
+        let out = w
+            .client
+            .merge_branches_by_squash()
+            .repository_name(REPO)
+            .source_commit_specifier(&src)
+            .destination_commit_specifier(&dst)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(out.commit_id(), Some(merged.as_str()), "{src} into {dst}");
+        assert_eq!(w.remote_branch(&dst), Some(merged.clone()));
+        for option in [MergeOption::SquashMerge, MergeOption::ThreeWayMerge] {
+            let out = w
+                .client
+                .create_unreferenced_merge_commit()
+                .repository_name(REPO)
+                .source_commit_specifier(&src)
+                .destination_commit_specifier(&dst)
+                .merge_option(option)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(out.commit_id(), Some(merged.as_str()));
+        }
+    }
+    // A branch merged into itself by fast-forward is its own tip.
+    let out = w
+        .client
+        .merge_branches_by_fast_forward()
+        .repository_name(REPO)
+        .source_commit_specifier(&dst)
+        .destination_commit_specifier(&dst)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.commit_id(), Some(merged.as_str()));
+    // With a targetBranch elsewhere, that branch is moved to the (unchanged) destination.
+    w.g(&[
+        "push",
+        "-q",
+        "origin",
+        &format!("{}:refs/heads/upto-target", c.base),
+    ]);
+    let out = w
+        .client
+        .merge_branches_by_squash()
+        .repository_name(REPO)
+        .source_commit_specifier(c.src_branch())
+        .destination_commit_specifier(&dst)
+        .target_branch("upto-target")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.commit_id(), Some(merged.as_str()));
+    assert_eq!(w.remote_branch("upto-target"), Some(merged.clone()));
+    assert_eq!(w.remote_branch(&dst), Some(merged));
+}
+
 #[tokio::test]
 async fn squash_and_three_way_merges_as_git_sees_them() {
     let w = world().await;
