@@ -224,6 +224,9 @@ fn git_command(state: &AppState, service: Service, protocol: Option<&str>) -> Co
     cmd.args(["-c", "uploadpack.allowFilter=true"])
         .args(["-c", "uploadpack.allowAnySHA1InWant=true"])
         .args(["-c", "receive.autogc=false"])
+        // `git push -o …` (CI hints like ci.skip) must not fail the push; the options are
+        // accepted and ignored.
+        .args(["-c", "receive.advertisePushOptions=true"])
         // The pre-receive hook refuses deleting the default branch with CodeCommit's reason.
         .args(["-c", "receive.denyDeleteCurrent=ignore"])
         .args(["-c", "gc.auto=0"])

@@ -381,6 +381,31 @@ async fn force_push_rewrites_a_branch() {
     assert!(!log.contains(&old_head), "{log}");
 }
 
+/// `git push -o ci.skip` (push options, as CI hints) lands like any push; the options are ignored.
+#[tokio::test]
+async fn push_options_are_accepted() {
+    let (server, url) = server_with_repo("r").await;
+    let git = Git::new();
+    let work = git.push_new(&url, "work", &[&[("f", "1")]]);
+    let head = git.commit_file(&work, "f", "2", "second");
+    git.ok(
+        &work,
+        &[
+            "push", "-q", "-o", "ci.skip", "-o", "note=x y", "origin", "main", "main:dev",
+        ],
+    );
+    assert_eq!(git.remote_ref(&url, "refs/heads/main"), Some(head.clone()));
+    assert_eq!(git.remote_ref(&url, "refs/heads/dev"), Some(head));
+    let branches = server
+        .client()
+        .list_branches()
+        .repository_name("r")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(branches.branches(), ["dev", "main"]);
+}
+
 #[tokio::test]
 async fn non_fast_forward_push_is_rejected() {
     let (_server, url) = server_with_repo("r").await;
