@@ -449,7 +449,7 @@ pub fn record_ref_changes(
         .filter_map(|(_, _, name)| name.strip_prefix("refs/heads/"))
         .collect();
     let mut new_default = None;
-    let updated = state.store.update(id, |r| {
+    let updated = state.store.update_after_ref_move(id, |r| {
         r.last_modified_date = now;
         if r.default_branch.is_none() {
             new_default = preferred_default(created.iter().copied()).map(str::to_owned);

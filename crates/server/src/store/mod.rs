@@ -61,6 +61,15 @@ pub struct Store {
     catalog: RwLock<Catalog>,
 }
 
+/// How a metadata write reaches the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sync {
+    /// fsync of the WAL before the answer: survives a power loss.
+    Full,
+    /// Written to the WAL before the answer: survives the process being killed.
+    Normal,
+}
+
 /// Outcome of an insert that can collide.
 pub enum Insert {
     Done(Arc<RepoRecord>),
@@ -143,6 +152,28 @@ impl Store {
     where
         F: FnOnce(&mut RepoRecord) -> ApiResult<()>,
     {
+        self.update_with(id, change, Sync::Full)
+    }
+
+    /// Like [`Self::update`] for bookkeeping that follows a ref move (lastModifiedDate, the
+    /// first default branch): committed without the extra WAL fsync. It still survives a
+    /// `kill -9` (the WAL is written before the answer); like the ref itself, which git and
+    /// gix move by rename without fsync, only a power loss could undo it.
+    pub fn update_after_ref_move<F>(
+        &self,
+        id: &str,
+        change: F,
+    ) -> ApiResult<Option<Arc<RepoRecord>>>
+    where
+        F: FnOnce(&mut RepoRecord) -> ApiResult<()>,
+    {
+        self.update_with(id, change, Sync::Normal)
+    }
+
+    fn update_with<F>(&self, id: &str, change: F, sync: Sync) -> ApiResult<Option<Arc<RepoRecord>>>
+    where
+        F: FnOnce(&mut RepoRecord) -> ApiResult<()>,
+    {
         let mut conn = self.writer.lock();
         let Some(current) = self.get_by_id(id) else {
             return Ok(None);
@@ -160,12 +191,22 @@ impl Store {
                 next.name
             ));
         }
-        let tx = conn.transaction()?;
-        write_row(&tx, &next)?;
-        if next.tags != current.tags {
-            write_tags(&tx, &next)?;
+        if sync == Sync::Normal {
+            conn.pragma_update(None, "synchronous", "NORMAL")?;
         }
-        tx.commit()?;
+        let written = (|| -> ApiResult<()> {
+            let tx = conn.transaction()?;
+            write_row(&tx, &next)?;
+            if next.tags != current.tags {
+                write_tags(&tx, &next)?;
+            }
+            tx.commit()?;
+            Ok(())
+        })();
+        if sync == Sync::Normal {
+            conn.pragma_update(None, "synchronous", "FULL")?;
+        }
+        written?;
         let next = Arc::new(next);
         let mut catalog = self.catalog.write();
         catalog.remove(&current);
