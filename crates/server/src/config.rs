@@ -24,6 +24,8 @@ pub struct Config {
     pub git_binary: PathBuf,
     /// Repositories per account and region (AWS's default quota is 1,000, adjustable).
     pub repository_limit: usize,
+    /// How large a merge analysis may get before it is refused.
+    pub merge_limits: crate::git::merge::MergeLimits,
 }
 
 impl Config {
@@ -38,6 +40,7 @@ impl Config {
             public_url: None,
             git_binary: "git".into(),
             repository_limit: DEFAULT_REPOSITORY_LIMIT,
+            merge_limits: Default::default(),
         }
     }
 }

@@ -63,6 +63,7 @@ fn main() -> ExitCode {
         public_url: args.public_url,
         git_binary: args.git,
         repository_limit: args.max_repositories,
+        merge_limits: Default::default(),
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -127,7 +127,7 @@ fn analyze(o: &Opened, ep: &Endpoints, level: Level) -> ApiResult<Analysis> {
     };
     let s = objects::commit_tree(&o.repo, ep.source)?;
     let d = objects::commit_tree(&o.repo, ep.destination)?;
-    merge::analyze(&o.repo, base_tree, s, d, level)
+    merge::analyze(&o.repo, base_tree, s, d, level, o.merge_limits)
 }
 
 /// Whether a strategy settles a conflict without manual resolution.

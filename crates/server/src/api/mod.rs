@@ -37,7 +37,11 @@ impl Ctx<'_> {
     pub fn open_repo(&self, name: &Option<String>) -> ApiResult<Opened> {
         let rec = repositories::lookup(self, name)?;
         let repo = self.state.git.repo(&rec.id)?;
-        Ok(Opened { rec, repo })
+        Ok(Opened {
+            rec,
+            repo,
+            merge_limits: self.state.config.merge_limits,
+        })
     }
 }
 
@@ -45,6 +49,7 @@ impl Ctx<'_> {
 pub struct Opened {
     pub rec: Arc<RepoRecord>,
     pub repo: gix::Repository,
+    pub merge_limits: crate::git::merge::MergeLimits,
 }
 
 /// Now, as the epoch seconds (with millisecond precision) AWS puts in timestamps.

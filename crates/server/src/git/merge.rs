@@ -7,12 +7,32 @@
 
 use super::diff::{Near, diff_entries, diff_trees_near};
 use super::linediff::{changed_regions, is_binary, split_lines};
-use super::objects::{Entry, entry_at, read_blob};
+use super::objects::{Entry, entry_at, read_blob, tree_entries};
 use crate::error::ApiResult;
 use gix::ObjectId;
 use gix::objs::tree::EntryKind;
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
+
+/// Bounds on one merge analysis. CodeCommit refuses comparisons that are too large with
+/// MaximumItemsToCompareExceeded and MaximumFileContentToLoadExceeded but documents no numbers;
+/// these are generous, so only pathological merges meet them, and configurable for tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MergeLimits {
+    /// Changed paths of the two sides taken together.
+    pub items_to_compare: usize,
+    /// Files whose three versions are read for a line merge.
+    pub files_to_load: usize,
+}
+
+impl Default for MergeLimits {
+    fn default() -> Self {
+        MergeLimits {
+            items_to_compare: 100_000,
+            files_to_load: 10_000,
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
@@ -232,6 +252,7 @@ pub fn analyze(
     source: ObjectId,
     destination: ObjectId,
     level: Level,
+    limits: MergeLimits,
 ) -> ApiResult<Analysis> {
     let root = |id| {
         Some(Entry {
@@ -251,7 +272,18 @@ pub fn analyze(
             .flat_map(|p| ancestors(p).map(str::to_owned).collect::<Vec<_>>())
             .collect()
     };
+    let too_many = |n: usize| -> ApiResult<()> {
+        if n > limits.items_to_compare {
+            crate::bail!(
+                MaximumItemsToCompareExceeded,
+                "The merge compares more than {} changed items; compare the commits locally with git.",
+                limits.items_to_compare
+            )
+        }
+        Ok(())
+    };
     let cs = by_path(diff_entries(repo, root(base), root(source), "", "")?);
+    too_many(cs.len())?;
     let dirs_s = dirs(&cs);
     // The destination's changes only matter where they meet the source's (same path, or one
     // inside the other): the rest of its diff is never read.
@@ -260,6 +292,7 @@ pub fn analyze(
         folders: &dirs_s,
     };
     let cd = by_path(diff_trees_near(repo, base, destination, &near)?);
+    too_many(cs.len() + cd.len())?;
     let dirs_d = dirs(&cd);
 
     // Paths where the two sides' changes meet.
@@ -289,11 +322,12 @@ pub fn analyze(
 
     let mut conflicts = Vec::new();
     let mut edits = BTreeMap::new();
+    let mut loaded = 0usize;
     for p in &top {
         let b = entry_at(repo, base, p)?;
         let s = entry_at(repo, source, p)?;
         let d = entry_at(repo, destination, p)?;
-        let c = judge(repo, p, b, s, d, level)?;
+        let c = judge(repo, p, [b, s, d], level, (&mut loaded, limits))?;
         match c {
             Judgement::Clean(edit) => {
                 edits.insert(p.clone(), edit);
@@ -308,7 +342,106 @@ pub fn analyze(
         }
         edits.insert(p, Edit::Entry(after));
     }
+    collapse_source_only_folders(repo, [base, source, destination], &dirs_s, &cd, &mut edits)?;
     Ok(Analysis { conflicts, edits })
+}
+
+/// Whether `map` has `dir` itself or anything under `dir/` as a key.
+fn has_at_or_under<V>(map: &BTreeMap<String, V>, dir: &str) -> bool {
+    let inside = format!("{dir}/");
+    map.contains_key(dir)
+        || map
+            .range(inside.clone()..)
+            .next()
+            .is_some_and(|(k, _)| k.starts_with(&inside))
+}
+
+/// Where the destination left a folder as the base had it, the merged folder is simply the
+/// source's: one entry for the folder replaces the file edits under it, so writing the merge
+/// never reads or rewrites the trees below it. Folders with deletions inside stay lists of
+/// file edits: keepEmptyFolders decides per deleted file whether its folder keeps a .gitkeep.
+fn collapse_source_only_folders(
+    repo: &gix::Repository,
+    [base, source, destination]: [ObjectId; 3],
+    dirs_s: &BTreeSet<String>,
+    cd: &BTreeMap<String, Option<Entry>>,
+    edits: &mut BTreeMap<String, Edit>,
+) -> ApiResult<()> {
+    let mut trees = TreeCache::default();
+    let mut collapsed: Vec<&str> = Vec::new();
+    // Lexicographic order visits a folder before the folders inside it.
+    for dir in dirs_s {
+        if collapsed.iter().any(|c| under(dir, c)) || has_at_or_under(cd, dir) {
+            continue;
+        }
+        // The destination's diff was only read near the source's changes, so whether it
+        // touched the folder elsewhere is decided by the folder's own ids.
+        if trees.entry(repo, base, dir)? != trees.entry(repo, destination, dir)? {
+            continue;
+        }
+        let Some(entry) = trees.entry(repo, source, dir)?.filter(Entry::is_tree) else {
+            continue;
+        };
+        let inside = format!("{dir}/");
+        let below: Vec<(&String, &Edit)> = edits
+            .range(inside.clone()..)
+            .take_while(|(k, _)| k.starts_with(&inside))
+            .collect();
+        if below.iter().any(|(_, e)| matches!(e, Edit::Entry(None))) {
+            continue;
+        }
+        let below: Vec<String> = below.into_iter().map(|(k, _)| k.clone()).collect();
+        for k in below {
+            edits.remove(&k);
+        }
+        edits.insert(dir.clone(), Edit::Entry(Some(entry)));
+        collapsed.push(dir);
+    }
+    Ok(())
+}
+
+/// Entries by path under several roots, each tree decoded once.
+#[derive(Default)]
+struct TreeCache {
+    trees: std::collections::HashMap<ObjectId, BTreeMap<Vec<u8>, Entry>>,
+    paths: std::collections::HashMap<(ObjectId, String), Option<Entry>>,
+}
+
+impl TreeCache {
+    fn entry(
+        &mut self,
+        repo: &gix::Repository,
+        root: ObjectId,
+        path: &str,
+    ) -> ApiResult<Option<Entry>> {
+        if let Some(e) = self.paths.get(&(root, path.to_owned())) {
+            return Ok(*e);
+        }
+        let (folder, name) = match path.rsplit_once('/') {
+            Some((folder, name)) => (self.entry(repo, root, folder)?, name),
+            None => (
+                Some(Entry {
+                    kind: EntryKind::Tree,
+                    id: root,
+                }),
+                path,
+            ),
+        };
+        let found = match folder {
+            Some(f) if f.is_tree() => {
+                if let std::collections::hash_map::Entry::Vacant(slot) = self.trees.entry(f.id) {
+                    slot.insert(tree_entries(repo, f.id)?.into_iter().collect());
+                }
+                self.trees
+                    .get(&f.id)
+                    .and_then(|t| t.get(name.as_bytes()))
+                    .copied()
+            }
+            _ => None,
+        };
+        self.paths.insert((root, path.to_owned()), found);
+        Ok(found)
+    }
 }
 
 enum Judgement {
@@ -329,10 +462,9 @@ fn text_of(repo: &gix::Repository, e: Option<Entry>) -> ApiResult<Option<Vec<u8>
 fn judge(
     repo: &gix::Repository,
     path: &str,
-    b: Option<Entry>,
-    s: Option<Entry>,
-    d: Option<Entry>,
+    [b, s, d]: [Option<Entry>; 3],
     level: Level,
+    (loaded, limits): (&mut usize, MergeLimits),
 ) -> ApiResult<Judgement> {
     // Both sides changed the path; different kinds of object on the two sides clash.
     let object_type = matches!((s, d), (Some(x), Some(y)) if obj_type(&x) != obj_type(&y));
@@ -352,6 +484,14 @@ fn judge(
     let both_files =
         sm.is_some() && dm.is_some() && b.is_none_or(|e| obj_type(&e) == ObjType::File);
     if both_files && !same_content {
+        *loaded += 1;
+        if *loaded > limits.files_to_load {
+            crate::bail!(
+                MaximumFileContentToLoadExceeded,
+                "The merge needs the contents of more than {} files; merge the commits locally with git.",
+                limits.files_to_load
+            )
+        }
         let (bt, st, dt) = (
             text_of(repo, b)?.unwrap_or_default(),
             text_of(repo, s)?,

@@ -58,7 +58,11 @@ impl Case {
 }
 
 async fn world() -> World {
-    let server = TestServer::start();
+    world_with(|_| {}).await
+}
+
+async fn world_with(adjust: impl FnOnce(&mut codecommit_local::Config)) -> World {
+    let server = TestServer::start_with(adjust);
     let client = server.client();
     create_repo(&client, REPO).await;
     let url = server.clone_url(REPO);
@@ -2211,4 +2215,151 @@ async fn line_merge_matches_git_merge_file() {
     git_conflicts.sort();
     assert_eq!(ours, git_conflicts, "conflicting files differ from git's");
     assert!(!ours.is_empty() && ours.len() < files.len(), "{ours:?}");
+}
+
+#[tokio::test]
+async fn oversized_merges_are_refused_by_name() {
+    // Small limits stand in for CodeCommit's undocumented ones (see MergeLimits).
+    let w = world_with(|c| {
+        c.merge_limits = codecommit_local::git::merge::MergeLimits {
+            items_to_compare: 4,
+            files_to_load: 1,
+        }
+    })
+    .await;
+    let base = numbered(10, &[]);
+    let (src_edit, dst_edit) = (numbered(10, &[(2, "s")]), numbered(10, &[(8, "d")]));
+    let wide = w.case(
+        "wide",
+        &[],
+        &[
+            Write("n1", b"1"),
+            Write("n2", b"2"),
+            Write("n3", b"3"),
+            Write("n4", b"4"),
+            Write("n5", b"5"),
+        ],
+        &[],
+    );
+    let two = w.case(
+        "two",
+        &[Write("a.txt", &base), Write("b.txt", &base)],
+        &[Write("a.txt", &src_edit), Write("b.txt", &src_edit)],
+        &[Write("a.txt", &dst_edit), Write("b.txt", &dst_edit)],
+    );
+    let one = w.case(
+        "one",
+        &[Write("a.txt", &base)],
+        &[Write("a.txt", &src_edit)],
+        &[Write("a.txt", &dst_edit)],
+    );
+    let conflicts = |c: &Case| {
+        w.client
+            .get_merge_conflicts()
+            .repository_name(REPO)
+            .source_commit_specifier(c.src_branch())
+            .destination_commit_specifier(c.dst_branch())
+            .merge_option(MergeOption::ThreeWayMerge)
+            .conflict_detail_level(Level::LineLevel)
+            .send()
+    };
+    crate::assert_err!(
+        conflicts(&wide).await,
+        "MaximumItemsToCompareExceededException"
+    );
+    crate::assert_err!(
+        conflicts(&two).await,
+        "MaximumFileContentToLoadExceededException"
+    );
+    let dst_before = w.remote_branch(&two.dst_branch());
+    crate::assert_err!(
+        w.client
+            .merge_branches_by_three_way()
+            .repository_name(REPO)
+            .source_commit_specifier(two.src_branch())
+            .destination_commit_specifier(two.dst_branch())
+            .send()
+            .await,
+        "MaximumFileContentToLoadExceededException"
+    );
+    assert_eq!(w.remote_branch(&two.dst_branch()), dst_before);
+    // Within the limits the same kind of merge goes through.
+    let out = conflicts(&one).await.unwrap();
+    assert!(out.mergeable());
+}
+
+#[tokio::test]
+async fn folders_only_one_side_touched_merge_like_git() {
+    // Folders the destination left alone are taken whole from the source; the result must
+    // still be git's tree, next to folders both sides changed and folders the source deleted
+    // or emptied (keepEmptyFolders).
+    let w = world().await;
+    let c = w.case(
+        "nested",
+        &[
+            Write("a/x/1", b"1\n"),
+            Write("a/x/deep/2", b"2\n"),
+            Write("a/y/3", b"3\n"),
+            Write("a/z/4", b"4\n"),
+            Write("b/5", b"5\n"),
+            Write("c/gone/6", b"6\n"),
+        ],
+        &[
+            Write("a/x/1", b"1 source\n"),
+            Write("a/x/new/7", b"7\n"),
+            Delete("a/x/deep/2"),
+            Write("a/y/3", b"3 source\n"),
+            Delete("c/gone/6"),
+        ],
+        &[
+            Write("a/z/4", b"4 destination\n"),
+            Write("b/5", b"5 destination\n"),
+        ],
+    );
+    let git_tree = w.git_merge(&c).expect("git merges it cleanly");
+    for level in [Level::FileLevel, Level::LineLevel] {
+        let (commit, tree) = w
+            .unreferenced(&c, level.clone(), Strategy::None, None)
+            .await
+            .unwrap();
+        if tree != git_tree {
+            w.g(&["fetch", "-q", "origin", &commit]);
+            let ours = w.g(&["ls-tree", "-r", "-t", &tree]);
+            let git = w.g(&["ls-tree", "-r", "-t", &git_tree]);
+            panic!("{level:?}: ours\n{ours}\ngit\n{git}");
+        }
+    }
+    let out = w
+        .client
+        .merge_branches_by_three_way()
+        .repository_name(REPO)
+        .source_commit_specifier(c.src_branch())
+        .destination_commit_specifier(c.dst_branch())
+        .keep_empty_folders(true)
+        .send()
+        .await
+        .unwrap();
+    let merged = out.commit_id().unwrap();
+    assert_eq!(
+        w.content(merged, "a/x/1").await.as_deref(),
+        Some(&b"1 source\n"[..])
+    );
+    assert_eq!(
+        w.content(merged, "a/x/new/7").await.as_deref(),
+        Some(&b"7\n"[..])
+    );
+    assert_eq!(w.content(merged, "a/x/deep/2").await, None);
+    assert_eq!(
+        w.content(merged, "b/5").await.as_deref(),
+        Some(&b"5 destination\n"[..])
+    );
+    // The folders the source emptied keep a .gitkeep.
+    assert_eq!(
+        w.content(merged, "c/gone/.gitkeep").await.as_deref(),
+        Some(&b""[..])
+    );
+    assert_eq!(
+        w.content(merged, "a/x/deep/.gitkeep").await.as_deref(),
+        Some(&b""[..])
+    );
 }
