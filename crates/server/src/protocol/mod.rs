@@ -66,16 +66,12 @@ pub async fn handle(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    match essence.as_str() {
-        "application/x-amz-json-1.1" => {}
-        "application/json" => return legacy_envelope(&call, body).await,
-        _ => return unsupported_content_type(&call, target),
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    if essence.eq_ignore_ascii_case(JSON_CONTENT_TYPE) {
+    } else if essence.eq_ignore_ascii_case("application/json") {
+        return legacy_envelope(&call, body).await;
+    } else {
+        return unsupported_content_type(&call, target);
     }
 
     let body = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
@@ -88,26 +84,32 @@ pub async fn handle(
             return finish(&call, Err(e));
         }
     };
-    // AWS parses the body before it looks at the target, but an empty body with no usable
-    // target is an unknown operation.
-    if !body.is_empty() && serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_err() {
-        return finish(&call, Err(ApiError::client(ErrorCode::Serialization, "")));
-    }
+    // AWS parses the body before it looks at the target or the signature, but an empty body
+    // with no usable target is an unknown operation. A well-formed call pays for one parse
+    // only: the body is checked on its own just where the answer depends on it.
+    let not_json = |body: &[u8]| serde_json::from_slice::<serde::de::IgnoredAny>(body).is_err();
+    let malformed = || ApiError::client(ErrorCode::Serialization, "");
     let Some(op) = op else {
+        if !body.is_empty() && not_json(&body) {
+            return finish(&call, Err(malformed()));
+        }
         return finish(
             &call,
             Err(ApiError::client(ErrorCode::UnknownOperation, "")),
         );
     };
     if body.is_empty() {
-        return finish(&call, Err(ApiError::client(ErrorCode::Serialization, "")));
+        return finish(&call, Err(malformed()));
     }
     match caller_scope(&state, &headers) {
         Ok((account, region)) => {
             call.account = account;
             call.region = region;
         }
-        Err(e) => return finish(&call, Err(e)),
+        Err(e) => {
+            let e = if not_json(&body) { malformed() } else { e };
+            return finish(&call, Err(e));
+        }
     }
 
     let result = if dispatch::is_inline(op) {
@@ -120,6 +122,7 @@ pub async fn handle(
         dispatch::dispatch(op, &ctx, &body)
     } else {
         let state = state.clone();
+        let body = body.clone();
         let (account, region, request_id) = (
             call.account.clone(),
             call.region.clone(),
@@ -136,6 +139,12 @@ pub async fn handle(
         })
         .await
         .unwrap_or_else(|e| Err(ApiError::internal("running the operation", e)))
+    };
+    // A body the operation could not read because it is not JSON at all gets AWS's bare
+    // SerializationException, not a member-type complaint.
+    let result = match result {
+        Err(e) if e.code() == ErrorCode::Serialization && not_json(&body) => Err(malformed()),
+        other => other,
     };
     finish(&call, result)
 }
