@@ -984,9 +984,13 @@ fn merge_onto_branch(
         validate::present(r.source).unwrap_or_default(),
         validate::present(r.destination).unwrap_or_default(),
     );
-    // The destination branch moved (a push) since it was resolved: a merge commit on the old
-    // tip would drop the new commits from the branch.
-    if names.1.strip_prefix("refs/heads/").unwrap_or(names.1) == branch && tip != ep.destination {
+    // The destination branch moved (a push) since it was resolved, or the branch to move has
+    // commits on top of the destination however it was named (HEAD, a commit id): a merge
+    // commit on the old tip would drop those commits from the branch.
+    let is_destination = names.1.strip_prefix("refs/heads/").unwrap_or(names.1) == branch;
+    if tip != ep.destination
+        && (is_destination || merge_base(&o.repo, tip, ep.destination)? == Some(ep.destination))
+    {
         bail!(
             ConcurrentReferenceUpdate,
             "The merge cannot be completed because the branch {branch} was updated at the same time; try again."

@@ -374,6 +374,11 @@ fn collapse_source_only_folders(
         if collapsed.iter().any(|c| under(dir, c)) || has_at_or_under(cd, dir) {
             continue;
         }
+        // Below a path the destination changed (a file there, so a conflict or a judged
+        // change), the folder is not the source's alone.
+        if ancestors(dir).any(|a| cd.contains_key(a)) {
+            continue;
+        }
         // The destination's diff was only read near the source's changes, so whether it
         // touched the folder elsewhere is decided by the folder's own ids.
         if trees.entry(repo, base, dir)? != trees.entry(repo, destination, dir)? {

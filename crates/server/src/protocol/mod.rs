@@ -140,10 +140,10 @@ pub async fn handle(
         .await
         .unwrap_or_else(|e| Err(ApiError::internal("running the operation", e)))
     };
-    // A body the operation could not read because it is not JSON at all gets AWS's bare
-    // SerializationException, not a member-type complaint.
+    // A body that is not JSON at all gets AWS's bare SerializationException, whatever the
+    // operation would have said (a member-type complaint, or an operation not served yet).
     let result = match result {
-        Err(e) if e.code() == ErrorCode::Serialization && not_json(&body) => Err(malformed()),
+        Err(_) if not_json(&body) => Err(malformed()),
         other => other,
     };
     finish(&call, result)

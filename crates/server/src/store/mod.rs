@@ -58,6 +58,9 @@ impl Catalog {
 
 pub struct Store {
     writer: Mutex<Connection>,
+    /// A second connection to the same database with `synchronous=NORMAL`, used (with
+    /// `writer` held, so writes stay serialized) for bookkeeping after ref moves.
+    relaxed: Mutex<Connection>,
     catalog: RwLock<Catalog>,
 }
 
@@ -86,8 +89,13 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         schema::migrate(&mut conn)?;
         let catalog = load_catalog(&conn)?;
+        let relaxed = Connection::open(path)?;
+        relaxed.pragma_update(None, "synchronous", "NORMAL")?;
+        relaxed.pragma_update(None, "foreign_keys", "ON")?;
+        relaxed.busy_timeout(std::time::Duration::from_secs(5))?;
         Ok(Store {
             writer: Mutex::new(conn),
+            relaxed: Mutex::new(relaxed),
             catalog: RwLock::new(catalog),
         })
     }
@@ -191,22 +199,20 @@ impl Store {
                 next.name
             ));
         }
-        if sync == Sync::Normal {
-            conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let mut relaxed = match sync {
+            Sync::Normal => Some(self.relaxed.lock()),
+            Sync::Full => None,
+        };
+        let conn = match relaxed.as_deref_mut() {
+            Some(r) => r,
+            None => &mut *conn,
+        };
+        let tx = conn.transaction()?;
+        write_row(&tx, &next)?;
+        if next.tags != current.tags {
+            write_tags(&tx, &next)?;
         }
-        let written = (|| -> ApiResult<()> {
-            let tx = conn.transaction()?;
-            write_row(&tx, &next)?;
-            if next.tags != current.tags {
-                write_tags(&tx, &next)?;
-            }
-            tx.commit()?;
-            Ok(())
-        })();
-        if sync == Sync::Normal {
-            conn.pragma_update(None, "synchronous", "FULL")?;
-        }
-        written?;
+        tx.commit()?;
         let next = Arc::new(next);
         let mut catalog = self.catalog.write();
         catalog.remove(&current);

@@ -2363,3 +2363,62 @@ async fn folders_only_one_side_touched_merge_like_git() {
         Some(&b""[..])
     );
 }
+
+#[tokio::test]
+async fn a_conflict_above_source_only_folders_keeps_the_destination() {
+    // The source replaced the file `a` with a folder `a/b/x`; the destination edited `a`. The
+    // folder is the source's alone, but it lies under the conflict at `a`: accepting the
+    // destination must give exactly the destination's tree.
+    let w = world().await;
+    let c = w.case(
+        "above",
+        &[Write("a", b"base\n"), Write("keep", b"k\n")],
+        &[Delete("a"), Write("a/b/x", b"x\n")],
+        &[Write("a", b"destination\n")],
+    );
+    let dst_tree = w.g(&["rev-parse", &format!("{}^{{tree}}", c.dst)]);
+    let src_tree = w.g(&["rev-parse", &format!("{}^{{tree}}", c.src)]);
+    for level in [Level::FileLevel, Level::LineLevel] {
+        let (_, tree) = w
+            .unreferenced(&c, level.clone(), Strategy::AcceptDestination, None)
+            .await
+            .unwrap();
+        assert_eq!(tree, dst_tree, "{level:?}");
+        let (_, tree) = w
+            .unreferenced(&c, level.clone(), Strategy::AcceptSource, None)
+            .await
+            .unwrap();
+        assert_eq!(tree, src_tree, "{level:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_target_branch_ahead_of_the_destination_is_not_rewound() {
+    // The destination is named by commit id while the target branch has moved on from it: a
+    // merge commit on the old destination would drop the newer commit from the branch.
+    let w = world().await;
+    let c = w.case(
+        "ahead",
+        &[Write("f", b"1\n")],
+        &[Write("s", b"s\n")],
+        &[Write("d", b"d\n")],
+    );
+    w.g(&["checkout", "-q", &c.dst_branch()]);
+    w.g(&["checkout", "-q", "-b", "ahead-target"]);
+    w.apply(&[Write("newer", b"n\n")]);
+    w.g(&["commit", "-q", "-m", "newer"]);
+    w.g(&["push", "-q", "origin", "ahead-target"]);
+    let before = w.remote_branch("ahead-target");
+    crate::assert_err!(
+        w.client
+            .merge_branches_by_three_way()
+            .repository_name(REPO)
+            .source_commit_specifier(c.src_branch())
+            .destination_commit_specifier(&c.dst)
+            .target_branch("ahead-target")
+            .send()
+            .await,
+        "ConcurrentReferenceUpdateException"
+    );
+    assert_eq!(w.remote_branch("ahead-target"), before);
+}

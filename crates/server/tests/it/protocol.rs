@@ -88,9 +88,16 @@ fn bodies_that_are_not_json_objects_are_serialization_errors() {
             serde_json::json!({"__type": "SerializationException"})
         );
     }
-    // A body that does not parse is refused before the target is looked at.
-    let r = api(server.addr, &target("NoSuchOperation"), "{oops");
-    assert_eq!(json_error(&r), "SerializationException");
+    // A body that does not parse is refused before the target is looked at, whatever the
+    // operation: unknown, a blocking write, or one not served yet.
+    for op in ["NoSuchOperation", "PutFile", "CreatePullRequest"] {
+        let r = api(server.addr, &target(op), "{oops");
+        assert_eq!(
+            r.json(),
+            serde_json::json!({"__type": "SerializationException"}),
+            "{op}"
+        );
+    }
 }
 
 #[test]
