@@ -34,6 +34,24 @@ fn fresh_branch(c: &mut Client, repo: &str, name: &str) -> Result<String, String
     Ok(main)
 }
 
+/// One CreateCommit of `puts` (path, content) on `branch`; returns the new commit id.
+fn commit_puts(
+    c: &mut Client,
+    repo: &str,
+    branch: &str,
+    parent: &str,
+    puts: impl Iterator<Item = (String, String)>,
+) -> Result<String, String> {
+    let puts: Vec<Value> = puts
+        .map(|(path, content)| json!({"filePath": path, "fileContent": b64(content.as_bytes())}))
+        .collect();
+    let v = c.ok("CreateCommit", json!({"repositoryName": repo, "branchName": branch, "parentCommitId": parent, "putFiles": puts}))?;
+    v["commitId"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or("no commitId".into())
+}
+
 /// One CreateCommit changing `n` files under `prefix`; returns the new commit id.
 fn commit_files(
     c: &mut Client,
@@ -44,14 +62,13 @@ fn commit_files(
     n: usize,
     round: usize,
 ) -> Result<String, String> {
-    let puts: Vec<Value> = (0..n)
-        .map(|i| json!({"filePath": format!("{prefix}/f-{i:03}.txt"), "fileContent": b64(format!("round {round} file {i}\n").as_bytes())}))
-        .collect();
-    let v = c.ok("CreateCommit", json!({"repositoryName": repo, "branchName": branch, "parentCommitId": parent, "putFiles": puts}))?;
-    v["commitId"]
-        .as_str()
-        .map(str::to_owned)
-        .ok_or("no commitId".into())
+    let puts = (0..n).map(|i| {
+        (
+            format!("{prefix}/f-{i:03}.txt"),
+            format!("round {round} file {i}\n"),
+        )
+    });
+    commit_puts(c, repo, branch, parent, puts)
 }
 
 /// One CreateCommit rewriting existing files of the generated layout (see genrepo.rs), spread
@@ -67,17 +84,14 @@ fn rewrite_existing(
     n: usize,
     round: usize,
 ) -> Result<String, String> {
-    let puts: Vec<Value> = (0..n)
-        .map(|k| {
-            let i = first + k * step;
-            json!({"filePath": crate::genrepo::path_of(i), "fileContent": b64(format!("round {round} rewrites file {i}\n").as_bytes())})
-        })
-        .collect();
-    let v = c.ok("CreateCommit", json!({"repositoryName": repo, "branchName": branch, "parentCommitId": parent, "putFiles": puts}))?;
-    v["commitId"]
-        .as_str()
-        .map(str::to_owned)
-        .ok_or("no commitId".into())
+    let puts = (0..n).map(|k| {
+        let i = first + k * step;
+        (
+            crate::genrepo::path_of(i),
+            format!("round {round} rewrites file {i}\n"),
+        )
+    });
+    commit_puts(c, repo, branch, parent, puts)
 }
 
 /// An existing deep file of the generated layout (see genrepo.rs).

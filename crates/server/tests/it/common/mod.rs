@@ -147,6 +147,16 @@ pub async fn create_repo(client: &Client, name: &str) -> RepositoryMetadata {
         .expect("repositoryMetadata")
 }
 
+/// A server with one empty repository `name`: the server, a client of the default scope and
+/// the repository's clone URL.
+pub async fn server_with(name: &str) -> (TestServer, Client, String) {
+    let server = TestServer::start();
+    let client = server.client();
+    let md = create_repo(&client, name).await;
+    let url = md.clone_url_http().unwrap().to_owned();
+    (server, client, url)
+}
+
 /// GetRepository, which must succeed.
 pub async fn get_repo(client: &Client, name: &str) -> RepositoryMetadata {
     client
