@@ -79,7 +79,7 @@ pub async fn info_refs_scoped(
 ) -> Response {
     match explicit_scope(&p) {
         Some(scope) => advertise(state, scope, p.name, query, headers).await,
-        None => not_found(),
+        None => refused(&p, "info/refs"),
     }
 }
 
@@ -101,7 +101,7 @@ pub async fn upload_pack_scoped(
 ) -> Response {
     match explicit_scope(&p) {
         Some(scope) => rpc(state, scope, p.name, Service::UploadPack, headers, body).await,
-        None => not_found(),
+        None => refused(&p, "upload-pack"),
     }
 }
 
@@ -123,7 +123,7 @@ pub async fn receive_pack_scoped(
 ) -> Response {
     match explicit_scope(&p) {
         Some(scope) => rpc(state, scope, p.name, Service::ReceivePack, headers, body).await,
-        None => not_found(),
+        None => refused(&p, "receive-pack"),
     }
 }
 
@@ -174,6 +174,37 @@ fn find_repo(
         return None;
     }
     state.store.get(account, region, name)
+}
+
+/// A prefixed URL whose account or region is malformed: not found, and logged.
+fn refused(p: &ScopedRepo, what: &str) -> Response {
+    let response = not_found();
+    let scope = (p.account.clone(), p.region.clone());
+    log_refused(&scope, &p.name, what, &response, Instant::now());
+    response
+}
+
+/// The log line of a git request answered without running git (unknown repository, bad
+/// request): every git request gets one line, like every API call.
+fn log_refused(
+    (account, region): &(String, String),
+    name: &str,
+    what: &str,
+    response: &Response,
+    started: Instant,
+) {
+    if response.status().is_success() {
+        return;
+    }
+    tracing::info!(
+        target: "codecommit_local::git",
+        account = %account,
+        region = %region,
+        repository = %name,
+        request = what,
+        status = response.status().as_u16(),
+        ms = format_args!("{:.2}", started.elapsed().as_secs_f64() * 1000.0),
+    );
 }
 
 fn not_found() -> Response {
@@ -244,6 +275,19 @@ async fn advertise(
     headers: HeaderMap,
 ) -> Response {
     let started = Instant::now();
+    let response = advertise_refs(state, scope.clone(), &name, query, headers, started).await;
+    log_refused(&scope, &name, "info/refs", &response, started);
+    response
+}
+
+async fn advertise_refs(
+    state: Arc<AppState>,
+    scope: (String, String),
+    name: &str,
+    query: HashMap<String, String>,
+    headers: HeaderMap,
+    started: Instant,
+) -> Response {
     let Some(service) = query.get("service").and_then(|s| Service::from_param(s)) else {
         // Only the smart protocol is served.
         return plain(
@@ -251,7 +295,7 @@ async fn advertise(
             "Only the smart HTTP protocol is supported\n",
         );
     };
-    let Some(rec) = find_repo(&state, &scope, &name) else {
+    let Some(rec) = find_repo(&state, &scope, name) else {
         return not_found();
     };
     let protocol = git_protocol(&headers);
@@ -318,6 +362,7 @@ fn log_git(
         repository = %rec.name,
         service = service.command(),
         request = what,
+        status = 200,
         bytes_in,
         bytes_out,
         ms = format_args!("{:.2}", started.elapsed().as_secs_f64() * 1000.0),
@@ -333,7 +378,21 @@ async fn rpc(
     body: Body,
 ) -> Response {
     let started = Instant::now();
-    let Some(rec) = find_repo(&state, &scope, &name) else {
+    let response = run_rpc(state, &scope, &name, service, headers, body, started).await;
+    log_refused(&scope, &name, service.command(), &response, started);
+    response
+}
+
+async fn run_rpc(
+    state: Arc<AppState>,
+    scope: &(String, String),
+    name: &str,
+    service: Service,
+    headers: HeaderMap,
+    body: Body,
+    started: Instant,
+) -> Response {
+    let Some(rec) = find_repo(&state, scope, name) else {
         return not_found();
     };
     let expected = format!("application/x-git-{}-request", service.command());

@@ -50,7 +50,11 @@ struct Process {
 
 impl Process {
     fn start(data_dir: &Path) -> Process {
-        let mut child = command(data_dir).spawn().expect("binary starts");
+        Process::spawn(command(data_dir))
+    }
+
+    fn spawn(mut cmd: Command) -> Process {
+        let mut child = cmd.spawn().expect("binary starts");
         let stderr = child.stderr.take().unwrap();
         let mut lines = BufReader::new(stderr).lines();
         let mut seen = Vec::new();
@@ -284,6 +288,88 @@ async fn acknowledged_state_survives_kill_9() {
         list_names(&server.client()).await,
         ["keep", "renamed", "untouched"]
     );
+}
+
+#[tokio::test]
+async fn every_api_call_and_git_request_is_logged() {
+    let (_tmp, dir) = data_dir();
+    let mut cmd = command(&dir);
+    cmd.env("CODECOMMIT_LOCAL_LOG", "info");
+    let server = Process::spawn(cmd);
+    let scoped = server.client_in("111111111111", "eu-west-1");
+    let md = create_repo(&scoped, "logged").await;
+    assert_err!(
+        server
+            .client()
+            .get_repository()
+            .repository_name("logged")
+            .send()
+            .await,
+        "RepositoryDoesNotExistException"
+    );
+    // A body that is not JSON is logged in the signer's scope too.
+    let auth = "AWS4-HMAC-SHA256 Credential=111111111111/20260101/eu-west-1/codecommit/aws4_request, SignedHeaders=host, Signature=00";
+    let headers = [
+        ("Content-Type", "application/x-amz-json-1.1"),
+        ("X-Amz-Target", "CodeCommit_20150413.ListRepositories"),
+        ("Authorization", auth),
+    ];
+    let r = crate::common::http::request(server.addr, "POST", "/", &headers, b"{bad");
+    assert_eq!(r.status, 400, "{}", r.text());
+    let git = Git::new();
+    git.push_new(md.clone_url_http().unwrap(), "work", &[&[("a", "a")]]);
+    // Refused before git runs: unknown repository, in the default scope and a malformed one.
+    git.fails(git.root(), &["ls-remote", &server.clone_url("nope")]);
+    let bad_scope = format!("http://{}/12345/eu-west-1/v1/repos/logged", server.addr);
+    git.fails(git.root(), &["ls-remote", &bad_scope]);
+
+    // stderr is read by another thread: give it a moment to catch up.
+    let has = |parts: &[&str]| {
+        (0..50).any(|_| {
+            let found =
+                (server.log.lock().unwrap().iter()).any(|l| parts.iter().all(|p| l.contains(p)));
+            if !found {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            found
+        })
+    };
+    for parts in [
+        &[
+            "account=111111111111",
+            "region=eu-west-1",
+            "operation=\"CreateRepository\"",
+            "status=200",
+            "exception=\"-\"",
+            "ms=",
+        ][..],
+        &[
+            "account=000000000000",
+            "operation=\"GetRepository\"",
+            "status=400",
+            "exception=\"RepositoryDoesNotExistException\"",
+        ],
+        &[
+            "account=111111111111",
+            "region=eu-west-1",
+            "operation=\"ListRepositories\"",
+            "status=400",
+            "exception=\"SerializationException\"",
+        ],
+        &[
+            "account=111111111111",
+            "repository=logged",
+            "service=\"receive-pack\"",
+            "request=\"receive-pack\"",
+            "status=200",
+            "ms=",
+        ],
+        &["repository=nope", "request=\"info/refs\"", "status=404"],
+        &["account=12345", "repository=logged", "status=404"],
+    ] {
+        let log = server.log.lock().unwrap().join("\n");
+        assert!(has(parts), "no log line with {parts:?} in:\n{log}");
+    }
 }
 
 #[tokio::test]
