@@ -67,7 +67,14 @@ async fn reset(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     })
     .await;
     match result {
-        Ok(Ok(())) => (StatusCode::OK, "{\"reset\":true}").into_response(),
+        Ok(Ok(())) => {
+            tracing::info!("reset: all repositories and metadata wiped");
+            (
+                [(axum::http::header::CONTENT_TYPE, "application/json")],
+                "{\"reset\":true}",
+            )
+                .into_response()
+        }
         Ok(Err(e)) => {
             tracing::error!(error = %e, "reset failed");
             (StatusCode::INTERNAL_SERVER_ERROR, "reset failed").into_response()

@@ -74,15 +74,16 @@ pub async fn handle(
         return unsupported_content_type(&call, target);
     }
 
-    let body = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+    // Resolved first so that every log line names the caller's account and region, even for
+    // a call refused before the scope matters (oversize or malformed body).
+    let scope = caller_scope(&state, &headers);
+    if let Ok((account, region)) = &scope {
+        call.account = account.clone();
+        call.region = region.clone();
+    }
+    let body = match read_body(&headers, body).await {
         Ok(b) => b,
-        Err(_) => {
-            let e = crate::err!(
-                RequestEntityTooLarge,
-                "Request body exceeds the maximum of {MAX_BODY_BYTES} bytes"
-            );
-            return finish(&call, Err(e));
-        }
+        Err(e) => return finish(&call, Err(e)),
     };
     // AWS parses the body before it looks at the target or the signature, but an empty body
     // with no usable target is an unknown operation. A well-formed call pays for one parse
@@ -101,15 +102,9 @@ pub async fn handle(
     if body.is_empty() {
         return finish(&call, Err(malformed()));
     }
-    match caller_scope(&state, &headers) {
-        Ok((account, region)) => {
-            call.account = account;
-            call.region = region;
-        }
-        Err(e) => {
-            let e = if not_json(&body) { malformed() } else { e };
-            return finish(&call, Err(e));
-        }
+    if let Err(e) = scope {
+        let e = if not_json(&body) { malformed() } else { e };
+        return finish(&call, Err(e));
     }
 
     let result = if dispatch::is_inline(op) {
@@ -147,6 +142,46 @@ pub async fn handle(
         other => other,
     };
     finish(&call, result)
+}
+
+/// The request body, at most `MAX_BODY_BYTES` once decoded. A `Content-Encoding: gzip` body
+/// (HTTP clients and proxies that compress uploads) is gunzipped as it is read, like git
+/// request bodies; one that does not gunzip is not JSON, so a `SerializationException`.
+async fn read_body(headers: &HeaderMap, body: Body) -> Result<bytes::Bytes, ApiError> {
+    use futures_util::TryStreamExt as _;
+    use tokio::io::AsyncReadExt as _;
+    let too_large = || {
+        crate::err!(
+            RequestEntityTooLarge,
+            "Request body exceeds the maximum of {MAX_BODY_BYTES} bytes"
+        )
+    };
+    let gzip = headers
+        .get(header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            let v = v.trim();
+            v.eq_ignore_ascii_case("gzip") || v.eq_ignore_ascii_case("x-gzip")
+        });
+    if !gzip {
+        return axum::body::to_bytes(body, MAX_BODY_BYTES)
+            .await
+            .map_err(|_| too_large());
+    }
+    let raw =
+        tokio_util::io::StreamReader::new(body.into_data_stream().map_err(std::io::Error::other));
+    let mut decoder = async_compression::tokio::bufread::GzipDecoder::new(raw);
+    decoder.multiple_members(true);
+    let mut out = Vec::new();
+    match decoder
+        .take(MAX_BODY_BYTES as u64 + 1)
+        .read_to_end(&mut out)
+        .await
+    {
+        Ok(_) if out.len() > MAX_BODY_BYTES => Err(too_large()),
+        Ok(_) => Ok(out.into()),
+        Err(_) => Err(ApiError::client(ErrorCode::Serialization, "")),
+    }
 }
 
 /// The account and region a call acts in: from the SigV4 credential scope when signed, else

@@ -231,6 +231,58 @@ fn content_type_parameters_are_ignored() {
 }
 
 #[test]
+fn gzip_request_bodies_are_decoded() {
+    use std::io::Write as _;
+    let server = TestServer::start();
+    let gzip = |body: &[u8]| {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(body).unwrap();
+        enc.finish().unwrap()
+    };
+    let (create, list) = (target("CreateRepository"), target("ListRepositories"));
+    let headers = |t: &str| -> Vec<(&'static str, String)> {
+        vec![
+            ("Content-Type", "application/x-amz-json-1.1".into()),
+            ("Content-Encoding", "gzip".into()),
+            ("X-Amz-Target", t.to_owned()),
+        ]
+    };
+    let send = |t: &str, body: &[u8]| {
+        let h = headers(t);
+        let h: Vec<(&str, &str)> = h.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        request(server.addr, "POST", "/", &h, body)
+    };
+    let body = gzip(br#"{"repositoryName":"zipped"}"#);
+    let r = send(&create, &body);
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["repositoryMetadata"]["repositoryName"], "zipped");
+
+    // A body that does not gunzip is not JSON.
+    let r = send(&list, b"{}");
+    assert_eq!(json_error(&r), "SerializationException");
+
+    // The size limit applies to the decoded body.
+    let mut big = Vec::with_capacity(65 * 1024 * 1024 + 64);
+    big.extend_from_slice(br#"{"repositoryName":""#);
+    big.resize(big.len() + 65 * 1024 * 1024, b' ');
+    big.extend_from_slice(br#""}"#);
+    let r = send(&create, &gzip(&big));
+    assert_eq!(r.status, 413, "{}", r.text());
+    assert_eq!(list_names_raw(&server), ["zipped"]);
+}
+
+fn list_names_raw(server: &TestServer) -> Vec<String> {
+    let r = api(server.addr, &target("ListRepositories"), "{}");
+    assert_eq!(r.status, 200, "{}", r.text());
+    r.json()["repositories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["repositoryName"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
 fn application_json_gets_the_legacy_envelope() {
     let server = TestServer::start();
     let r = request(
@@ -467,6 +519,8 @@ async fn health_and_reset() {
 
     let r = request(server.addr, "POST", "/reset", &[], b"");
     assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    assert_eq!(r.json()["reset"], true);
 
     assert!(list_names(&client).await.is_empty());
     assert!(list_names(&other).await.is_empty());
