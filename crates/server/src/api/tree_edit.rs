@@ -5,21 +5,18 @@
 
 use crate::bail;
 use crate::error::{ApiResult, Internal as _};
-use crate::git::objects::{Entry, entry_at};
+use crate::git::objects::{Entry, TreeCache, entry_at};
 use gix::ObjectId;
 use gix::objs::tree::EntryKind;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 pub const GITKEEP: &str = ".gitkeep";
 
 pub struct TreeEdit<'r> {
     repo: &'r gix::Repository,
     base: ObjectId,
-    /// Path → its entry in the base tree, for every path looked up so far (and their folders).
-    cache: HashMap<String, Option<Entry>>,
-    /// Base trees read so far, by id: name → entry. Each tree is decoded once however many
-    /// paths go through it (a merge of hundreds of files in one folder reads it once).
-    trees: HashMap<ObjectId, HashMap<Vec<u8>, Entry>>,
+    /// Entries of the base tree looked up so far.
+    trees: TreeCache,
     /// Path → new entry (`None`: deleted), in path order.
     edits: BTreeMap<String, Option<Entry>>,
 }
@@ -47,55 +44,13 @@ impl<'r> TreeEdit<'r> {
         TreeEdit {
             repo,
             base,
-            cache: HashMap::new(),
-            trees: HashMap::new(),
+            trees: TreeCache::default(),
             edits: BTreeMap::new(),
         }
     }
 
     fn base_entry(&mut self, path: &str) -> ApiResult<Option<Entry>> {
-        if let Some(e) = self.cache.get(path) {
-            return Ok(*e);
-        }
-        let (folder, name) = match path.rsplit_once('/') {
-            Some((folder, name)) => (self.base_entry(folder)?, name),
-            None => (
-                Some(Entry {
-                    kind: EntryKind::Tree,
-                    id: self.base,
-                }),
-                path,
-            ),
-        };
-        let e = match folder {
-            Some(f) if f.is_tree() => self.base_tree(f.id)?.get(name.as_bytes()).copied(),
-            _ => None,
-        };
-        self.cache.insert(path.to_owned(), e);
-        Ok(e)
-    }
-
-    fn base_tree(&mut self, id: ObjectId) -> ApiResult<&HashMap<Vec<u8>, Entry>> {
-        use std::collections::hash_map::Entry as Slot;
-        match self.trees.entry(id) {
-            Slot::Occupied(o) => Ok(o.into_mut()),
-            Slot::Vacant(v) => {
-                let t = self.repo.find_tree(id).internal("reading a tree")?;
-                let decoded = t.decode().internal("decoding a tree")?;
-                let entries = decoded
-                    .entries
-                    .iter()
-                    .map(|e| {
-                        let entry = Entry {
-                            kind: e.mode.kind(),
-                            id: e.oid.to_owned(),
-                        };
-                        (e.filename.to_vec(), entry)
-                    })
-                    .collect();
-                Ok(v.insert(entries))
-            }
-        }
+        self.trees.entry(self.repo, self.base, path)
     }
 
     /// The entry at `path` in the base tree as modified by the edits so far. A folder that

@@ -7,7 +7,7 @@
 
 use super::diff::{Near, diff_entries, diff_trees_near};
 use super::linediff::{changed_regions, is_binary, split_lines};
-use super::objects::{Entry, entry_at, read_blob, tree_entries};
+use super::objects::{Entry, TreeCache, entry_at, read_blob};
 use crate::error::ApiResult;
 use gix::ObjectId;
 use gix::objs::tree::EntryKind;
@@ -403,50 +403,6 @@ fn collapse_source_only_folders(
         collapsed.push(dir);
     }
     Ok(())
-}
-
-/// Entries by path under several roots, each tree decoded once.
-#[derive(Default)]
-struct TreeCache {
-    trees: std::collections::HashMap<ObjectId, BTreeMap<Vec<u8>, Entry>>,
-    paths: std::collections::HashMap<(ObjectId, String), Option<Entry>>,
-}
-
-impl TreeCache {
-    fn entry(
-        &mut self,
-        repo: &gix::Repository,
-        root: ObjectId,
-        path: &str,
-    ) -> ApiResult<Option<Entry>> {
-        if let Some(e) = self.paths.get(&(root, path.to_owned())) {
-            return Ok(*e);
-        }
-        let (folder, name) = match path.rsplit_once('/') {
-            Some((folder, name)) => (self.entry(repo, root, folder)?, name),
-            None => (
-                Some(Entry {
-                    kind: EntryKind::Tree,
-                    id: root,
-                }),
-                path,
-            ),
-        };
-        let found = match folder {
-            Some(f) if f.is_tree() => {
-                if let std::collections::hash_map::Entry::Vacant(slot) = self.trees.entry(f.id) {
-                    slot.insert(tree_entries(repo, f.id)?.into_iter().collect());
-                }
-                self.trees
-                    .get(&f.id)
-                    .and_then(|t| t.get(name.as_bytes()))
-                    .copied()
-            }
-            _ => None,
-        };
-        self.paths.insert((root, path.to_owned()), found);
-        Ok(found)
-    }
 }
 
 enum Judgement {

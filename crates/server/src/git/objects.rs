@@ -6,6 +6,7 @@ use codecommit_model::shapes::{Commit, UserInfo};
 use gix::ObjectId;
 use gix::bstr::ByteSlice as _;
 use gix::objs::tree::EntryKind;
+use std::collections::HashMap;
 
 /// An entry of a tree: what it is and its object id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -249,5 +250,50 @@ pub fn octal_mode(kind: EntryKind) -> &'static str {
         EntryKind::BlobExecutable => "100755",
         EntryKind::Link => "120000",
         EntryKind::Commit => "160000",
+    }
+}
+
+/// Entries by path under any number of roots, each tree decoded once however many paths go
+/// through it (a merge or a commit of hundreds of files in one folder reads it once).
+#[derive(Default)]
+pub struct TreeCache {
+    trees: HashMap<ObjectId, HashMap<Vec<u8>, Entry>>,
+    paths: HashMap<(ObjectId, String), Option<Entry>>,
+}
+
+impl TreeCache {
+    pub fn entry(
+        &mut self,
+        repo: &gix::Repository,
+        root: ObjectId,
+        path: &str,
+    ) -> ApiResult<Option<Entry>> {
+        if let Some(e) = self.paths.get(&(root, path.to_owned())) {
+            return Ok(*e);
+        }
+        let (folder, name) = match path.rsplit_once('/') {
+            Some((folder, name)) => (self.entry(repo, root, folder)?, name),
+            None => (
+                Some(Entry {
+                    kind: EntryKind::Tree,
+                    id: root,
+                }),
+                path,
+            ),
+        };
+        let found = match folder {
+            Some(f) if f.is_tree() => {
+                if let std::collections::hash_map::Entry::Vacant(slot) = self.trees.entry(f.id) {
+                    slot.insert(tree_entries(repo, f.id)?.into_iter().collect());
+                }
+                self.trees
+                    .get(&f.id)
+                    .and_then(|t| t.get(name.as_bytes()))
+                    .copied()
+            }
+            _ => None,
+        };
+        self.paths.insert((root, path.to_owned()), found);
+        Ok(found)
     }
 }
