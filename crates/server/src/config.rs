@@ -26,6 +26,8 @@ pub struct Config {
     pub repository_limit: usize,
     /// How large a merge analysis may get before it is refused.
     pub merge_limits: crate::git::merge::MergeLimits,
+    /// Static principals and git credentials (`--principals`), already loaded.
+    pub principals: Option<std::sync::Arc<crate::identity::PrincipalsFile>>,
 }
 
 impl Config {
@@ -41,6 +43,7 @@ impl Config {
             git_binary: "git".into(),
             repository_limit: DEFAULT_REPOSITORY_LIMIT,
             merge_limits: Default::default(),
+            principals: None,
         }
     }
 }

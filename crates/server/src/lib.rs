@@ -12,9 +12,11 @@ pub mod config;
 pub mod error;
 pub mod events;
 pub mod git;
+pub mod identity;
 pub mod protocol;
 pub mod state;
 pub mod store;
+pub mod timefmt;
 
 use axum::Router;
 use axum::extract::State;
@@ -63,6 +65,7 @@ async fn health() -> impl IntoResponse {
 async fn reset(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     let result = tokio::task::spawn_blocking(move || -> Result<(), String> {
         state.store.clear().map_err(|e| e.to_string())?;
+        state.identities.clear_sessions();
         state.git.clear().map_err(|e| e.to_string())
     })
     .await;

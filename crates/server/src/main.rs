@@ -40,13 +40,17 @@ struct Args {
     /// Repositories allowed per account and region (AWS's default quota).
     #[arg(long, env = "CODECOMMIT_LOCAL_MAX_REPOSITORIES", default_value_t = codecommit_local::config::DEFAULT_REPOSITORY_LIMIT)]
     max_repositories: usize,
+    /// A TOML or JSON file of static principals (access key → ARN, secrets) and git
+    /// credentials; see the README's "Callers" section.
+    #[arg(long, env = "CODECOMMIT_LOCAL_PRINCIPALS")]
+    principals: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
     // Kept alive for the whole run: dropping it flushes the log.
     let _log_guard = init_logging();
-    if !codecommit_local::protocol::sigv4::is_account_id(&args.account_id) {
+    if !codecommit_local::identity::is_account_id(&args.account_id) {
         eprintln!("codecommit-local: --account-id must be 12 digits");
         return ExitCode::from(2);
     }
@@ -54,6 +58,16 @@ fn main() -> ExitCode {
         eprintln!("codecommit-local: --region is not a region name");
         return ExitCode::from(2);
     }
+    let principals = match &args.principals {
+        None => None,
+        Some(path) => match codecommit_local::identity::PrincipalsFile::load(path) {
+            Ok(f) => Some(std::sync::Arc::new(f)),
+            Err(e) => {
+                eprintln!("codecommit-local: {e}");
+                return ExitCode::from(2);
+            }
+        },
+    };
     let config = Config {
         host: args.host,
         port: args.port,
@@ -64,6 +78,7 @@ fn main() -> ExitCode {
         git_binary: args.git,
         repository_limit: args.max_repositories,
         merge_limits: Default::default(),
+        principals,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -3,6 +3,7 @@
 use crate::config::Config;
 use crate::events::Events;
 use crate::git::GitStore;
+use crate::identity::Identities;
 use crate::store::Store;
 use std::fs::File;
 use std::sync::Arc;
@@ -14,6 +15,8 @@ pub struct AppState {
     pub store: Store,
     pub git: GitStore,
     pub events: Events,
+    /// Who callers are: principals file, STS sessions (see `identity`).
+    pub identities: Identities,
     /// Held for the server's lifetime: one server per data directory.
     _lock: File,
 }
@@ -46,12 +49,19 @@ impl AppState {
             .map_err(|e| StartupError(format!("metadata store: {e}")))?;
         let git = GitStore::open(dir, config.git_binary.clone())
             .map_err(|e| StartupError(format!("git storage in {}: {e}", dir.display())))?;
+        let identities = Identities::open(
+            &config.default_account,
+            config.principals.as_deref(),
+            &store,
+        )
+        .map_err(|e| StartupError(format!("identities: {e}")))?;
         let state = AppState {
             config,
             base_url,
             store,
             git,
             events: Events::default(),
+            identities,
             _lock: lock,
         };
         state.reconcile();

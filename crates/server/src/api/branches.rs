@@ -5,6 +5,7 @@ use super::specs::{self, CommitId};
 use super::{Ctx, Opened, paginate, repositories, validate};
 use crate::bail;
 use crate::error::ApiResult;
+use crate::events::{self, RefMoves};
 use crate::git::objects;
 use crate::git::write::{CasFailure, compare_and_swap};
 use codecommit_model::shapes::*;
@@ -65,10 +66,15 @@ pub fn create_branch(ctx: &Ctx<'_>, input: CreateBranchInput) -> ApiResult<()> {
             o.rec.name
         ),
     }
-    repositories::record_ref_changes(
+    events::record_ref_moves(
         ctx.state,
-        &o.rec.id,
-        vec![(None, Some(commit.to_string()), name)],
+        RefMoves::api(
+            &o.rec.id,
+            &ctx.caller.arn,
+            name,
+            None,
+            Some(commit.to_string()),
+        ),
     );
     Ok(())
 }
@@ -131,10 +137,15 @@ pub fn delete_branch(ctx: &Ctx<'_>, input: DeleteBranchInput) -> ApiResult<Delet
             });
         };
         if compare_and_swap(&o.repo, &name, Some(tip), None)?.is_ok() {
-            repositories::record_ref_changes(
+            events::record_ref_moves(
                 ctx.state,
-                &o.rec.id,
-                vec![(Some(tip.to_string()), None, name)],
+                RefMoves::api(
+                    &o.rec.id,
+                    &ctx.caller.arn,
+                    name,
+                    Some(tip.to_string()),
+                    None,
+                ),
             );
             return Ok(DeleteBranchOutput {
                 deleted_branch: Some(BranchInfo {

@@ -5,9 +5,10 @@
 use super::branches::writable_branch;
 use super::specs::{self, CommitId};
 use super::tree_edit::{GITKEEP, Touched, TreeEdit};
-use super::{Ctx, Opened, repositories, validate};
+use super::{Ctx, Opened, validate};
 use crate::bail;
 use crate::error::{ApiError, ApiResult, Internal as _};
+use crate::events::{self, RefMoves};
 use crate::git::objects::{self, Entry, describe_commit, file_mode_name};
 use crate::git::write::{CasFailure, Person, compare_and_swap, now_seconds, write_commit};
 use codecommit_model::ErrorCode;
@@ -241,14 +242,15 @@ pub fn commit_to_branch(
             ));
         }
     }
-    repositories::record_ref_changes(
+    events::record_ref_moves(
         ctx.state,
-        &o.rec.id,
-        vec![(
+        RefMoves::api(
+            &o.rec.id,
+            &ctx.caller.arn,
+            name,
             expected.map(|e| e.to_string()),
             Some(commit.to_string()),
-            name,
-        )],
+        ),
     );
     Ok(commit)
 }

@@ -15,6 +15,7 @@ pub mod tree_edit;
 pub mod validate;
 
 use crate::error::ApiResult;
+use crate::identity::Principal;
 use crate::state::AppState;
 use crate::store::RepoRecord;
 use std::sync::Arc;
@@ -22,15 +23,18 @@ use std::sync::Arc;
 /// Who is calling, where, and the server they are talking to.
 pub struct Ctx<'a> {
     pub state: &'a AppState,
+    /// The caller's account (`caller.account`).
     pub account: String,
     pub region: String,
     pub request_id: String,
+    /// Who is calling (see `identity`).
+    pub caller: Arc<Principal>,
 }
 
 impl Ctx<'_> {
-    /// The caller's ARN. Without IAM every caller is the account's root identity.
+    /// The caller's ARN.
     pub fn caller_arn(&self) -> String {
-        format!("arn:aws:iam::{}:root", self.account)
+        self.caller.arn.clone()
     }
 
     /// Validates the repository name, finds the repository and opens its git storage.

@@ -5,7 +5,7 @@
 use super::{Ctx, now_epoch, paginate, validate};
 use crate::bail;
 use crate::error::{ApiResult, Internal as _};
-use crate::events::RefChange;
+use crate::events::RefMoves;
 use crate::state::AppState;
 use crate::store::{Insert, RepoRecord};
 use codecommit_model::shapes::*;
@@ -432,21 +432,18 @@ pub fn adopt_default_branch(state: &AppState, id: &str) {
     }
 }
 
-/// Bookkeeping for refs that really moved, by a push or an API write: lastModifiedDate, the
-/// first branch of an empty repository becoming its default branch, then one event per ref.
-pub fn record_ref_changes(
-    state: &AppState,
-    id: &str,
-    changes: Vec<(Option<String>, Option<String>, String)>,
-) {
-    if changes.is_empty() {
-        return;
-    }
+/// Repository bookkeeping for refs that really moved, by a push or an API write
+/// (the first subscriber of `events::record_ref_moves`): lastModifiedDate, and the first branch
+/// of an empty repository becoming its default branch. Answers the repository as it is now;
+/// `None` if it was deleted meanwhile.
+pub fn after_ref_moves(state: &AppState, moves: &RefMoves) -> Option<Arc<RepoRecord>> {
+    let id = moves.repository_id.as_str();
     let now = now_epoch();
-    let created: Vec<&str> = changes
+    let created: Vec<&str> = moves
+        .updates
         .iter()
-        .filter(|(old, new, _)| old.is_none() && new.is_some())
-        .filter_map(|(_, _, name)| name.strip_prefix("refs/heads/"))
+        .filter(|u| u.old.is_none() && u.new.is_some())
+        .filter_map(|u| u.ref_name.strip_prefix("refs/heads/"))
         .collect();
     let mut new_default = None;
     let updated = state.store.update_after_ref_move(id, |r| {
@@ -458,14 +455,10 @@ pub fn record_ref_changes(
         Ok(())
     });
     let rec = match updated {
-        Ok(Some(rec)) => rec,
-        Ok(None) => return, // deleted meanwhile
+        Ok(rec) => rec?,
         Err(e) => {
             tracing::error!(repository_id = id, error = %e, "could not record ref changes");
-            match state.store.get_by_id(id) {
-                Some(rec) => rec,
-                None => return,
-            }
+            state.store.get_by_id(id)?
         }
     };
     if let Some(branch) = &new_default
@@ -473,15 +466,5 @@ pub fn record_ref_changes(
     {
         tracing::error!(repository_id = id, error = %e, "could not point HEAD at the default branch");
     }
-    for (old, new, ref_name) in changes {
-        state.events.publish(RefChange {
-            account: rec.account.clone(),
-            region: rec.region.clone(),
-            repository_id: rec.id.clone(),
-            repository_name: rec.name.clone(),
-            ref_name,
-            old,
-            new,
-        });
-    }
+    Some(rec)
 }

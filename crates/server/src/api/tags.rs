@@ -30,7 +30,7 @@ fn repository_for_arn(ctx: &Ctx<'_>, arn: &Option<String>) -> ApiResult<Arc<Repo
         || !partition.starts_with("aws")
         || service != "codecommit"
         || !super::super::protocol::sigv4::is_region_name(region)
-        || !super::super::protocol::sigv4::is_account_id(account)
+        || !crate::identity::is_account_id(account)
         || name.is_empty()
     {
         return Err(invalid());

@@ -10,9 +10,9 @@
 //! the response is held open until they are recorded, so when `git push` returns, the API
 //! already shows the push (default branch, lastModifiedDate).
 
-use crate::api::repositories;
-use crate::events::parse_post_receive;
+use crate::events::{self, Origin, RefMoves, parse_post_receive};
 use crate::git::HIDDEN_REF_PREFIX;
+use crate::identity::{Principal, is_account_id};
 use crate::protocol::sigv4;
 use crate::state::AppState;
 use crate::store::RepoRecord;
@@ -53,6 +53,15 @@ impl Service {
     }
 }
 
+/// Who a git request acts as and where: (account, region) select the repository, the
+/// principal is the pusher events name.
+#[derive(Clone)]
+struct Scope {
+    account: String,
+    region: String,
+    principal: Arc<Principal>,
+}
+
 /// Path parameters of the prefixed routes (`/ACCOUNT/REGION/v1/repos/NAME/...`).
 #[derive(serde::Deserialize)]
 pub struct ScopedRepo {
@@ -77,7 +86,7 @@ pub async fn info_refs_scoped(
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    match explicit_scope(&p) {
+    match explicit_scope(&state, &p, &headers) {
         Some(scope) => advertise(state, scope, p.name, query, headers).await,
         None => refused(&p, "info/refs"),
     }
@@ -99,7 +108,7 @@ pub async fn upload_pack_scoped(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    match explicit_scope(&p) {
+    match explicit_scope(&state, &p, &headers) {
         Some(scope) => rpc(state, scope, p.name, Service::UploadPack, headers, body).await,
         None => refused(&p, "upload-pack"),
     }
@@ -121,23 +130,47 @@ pub async fn receive_pack_scoped(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    match explicit_scope(&p) {
+    match explicit_scope(&state, &p, &headers) {
         Some(scope) => rpc(state, scope, p.name, Service::ReceivePack, headers, body).await,
         None => refused(&p, "receive-pack"),
     }
 }
 
-fn explicit_scope(p: &ScopedRepo) -> Option<(String, String)> {
-    (sigv4::is_account_id(&p.account) && sigv4::is_region_name(&p.region))
-        .then(|| (p.account.clone(), p.region.clone()))
+/// A prefixed URL names the account and region; the caller is whoever the credentials name
+/// when they belong to that account, else the account's root.
+fn explicit_scope(state: &AppState, p: &ScopedRepo, headers: &HeaderMap) -> Option<Scope> {
+    if !(is_account_id(&p.account) && sigv4::is_region_name(&p.region)) {
+        return None;
+    }
+    let principal = basic_user(headers)
+        .map(|u| state.identities.resolve_git_user(&u))
+        .filter(|pr| pr.account == p.account)
+        .unwrap_or_else(|| Arc::new(Principal::root(&p.account)));
+    Some(Scope {
+        account: p.account.clone(),
+        region: p.region.clone(),
+        principal,
+    })
 }
 
-/// Without a scope in the path, HTTP Basic credentials decide the account as on AWS: a 12-digit
-/// access key id (credential helper) or a `<user>-at-<account>` Git credential user name;
-/// otherwise the defaults.
-fn scope_from_credentials(state: &AppState, headers: &HeaderMap) -> (String, String) {
-    let config = &state.config;
-    let user = headers
+/// Without a scope in the path, HTTP Basic credentials decide the caller and so the account,
+/// as on AWS: an access key id (credential helper, git-remote-codecommit) or a
+/// `<user>-at-<account>` Git credential user name; otherwise the default account's root.
+fn scope_from_credentials(state: &AppState, headers: &HeaderMap) -> Scope {
+    let principal = match basic_user(headers) {
+        Some(user) => state.identities.resolve_git_user(&user),
+        None => state.identities.resolve(None),
+    };
+    Scope {
+        account: principal.account.clone(),
+        region: state.config.default_region.clone(),
+        principal,
+    }
+}
+
+/// The user name of HTTP Basic credentials.
+fn basic_user(headers: &HeaderMap) -> Option<String> {
+    headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Basic "))
@@ -147,47 +180,33 @@ fn scope_from_credentials(state: &AppState, headers: &HeaderMap) -> (String, Str
                 .ok()
         })
         .and_then(|raw| String::from_utf8(raw).ok())
-        .and_then(|s| s.split_once(':').map(|(u, _)| u.to_owned()));
-    let account = user
-        .as_deref()
-        .and_then(|u| {
-            let key = u.split('%').next().unwrap_or(u);
-            if sigv4::is_account_id(key) {
-                Some(key.to_owned())
-            } else {
-                u.rsplit_once("-at-")
-                    .map(|(_, a)| a)
-                    .filter(|a| sigv4::is_account_id(a))
-                    .map(str::to_owned)
-            }
-        })
-        .unwrap_or_else(|| config.default_account.clone());
-    (account, config.default_region.clone())
+        .and_then(|s| s.split_once(':').map(|(u, _)| u.to_owned()))
+        .filter(|u| !u.is_empty())
 }
 
-fn find_repo(
-    state: &AppState,
-    (account, region): &(String, String),
-    name: &str,
-) -> Option<Arc<RepoRecord>> {
-    if !crate::api::validate::is_valid_repository_name(name) {
-        return None;
-    }
-    state.store.get(account, region, name)
+fn find_repo(state: &AppState, scope: &Scope, name: &str) -> Option<Arc<RepoRecord>> {
+    state.store.get(&scope.account, &scope.region, name)
 }
 
 /// A prefixed URL whose account or region is malformed: not found, and logged.
 fn refused(p: &ScopedRepo, what: &str) -> Response {
     let response = not_found();
-    let scope = (p.account.clone(), p.region.clone());
-    log_refused(&scope, &p.name, what, &response, Instant::now());
+    log_refused(
+        &p.account,
+        &p.region,
+        &p.name,
+        what,
+        &response,
+        Instant::now(),
+    );
     response
 }
 
 /// The log line of a git request answered without running git (unknown repository, bad
 /// request): every git request gets one line, like every API call.
 fn log_refused(
-    (account, region): &(String, String),
+    account: &str,
+    region: &str,
     name: &str,
     what: &str,
     response: &Response,
@@ -269,20 +288,27 @@ fn git_command(state: &AppState, service: Service, protocol: Option<&str>) -> Co
 
 async fn advertise(
     state: Arc<AppState>,
-    scope: (String, String),
+    scope: Scope,
     name: String,
     query: HashMap<String, String>,
     headers: HeaderMap,
 ) -> Response {
     let started = Instant::now();
     let response = advertise_refs(state, scope.clone(), &name, query, headers, started).await;
-    log_refused(&scope, &name, "info/refs", &response, started);
+    log_refused(
+        &scope.account,
+        &scope.region,
+        &name,
+        "info/refs",
+        &response,
+        started,
+    );
     response
 }
 
 async fn advertise_refs(
     state: Arc<AppState>,
-    scope: (String, String),
+    scope: Scope,
     name: &str,
     query: HashMap<String, String>,
     headers: HeaderMap,
@@ -371,7 +397,7 @@ fn log_git(
 
 async fn rpc(
     state: Arc<AppState>,
-    scope: (String, String),
+    scope: Scope,
     name: String,
     service: Service,
     headers: HeaderMap,
@@ -379,13 +405,20 @@ async fn rpc(
 ) -> Response {
     let started = Instant::now();
     let response = run_rpc(state, &scope, &name, service, headers, body, started).await;
-    log_refused(&scope, &name, service.command(), &response, started);
+    log_refused(
+        &scope.account,
+        &scope.region,
+        &name,
+        service.command(),
+        &response,
+        started,
+    );
     response
 }
 
 async fn run_rpc(
     state: Arc<AppState>,
-    scope: &(String, String),
+    scope: &Scope,
     name: &str,
     service: Service,
     headers: HeaderMap,
@@ -476,6 +509,7 @@ async fn run_rpc(
     // stdout → response, through a small channel; the supervisor owns the child.
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(16);
     let supervisor_state = state.clone();
+    let pusher = scope.principal.clone();
     tokio::spawn(async move {
         let mut bytes_out = 0u64;
         let mut client_gone = false;
@@ -520,14 +554,18 @@ async fn run_rpc(
         if let Some(file) = events_file {
             let applied = tokio::fs::read_to_string(&file).await.unwrap_or_default();
             let _ = tokio::fs::remove_file(&file).await;
-            let changes = parse_post_receive(&applied);
-            if !changes.is_empty() {
-                let id = rec.id.clone();
+            let updates = parse_post_receive(&applied);
+            if !updates.is_empty() {
+                let moves = RefMoves {
+                    repository_id: rec.id.clone(),
+                    actor_arn: pusher.arn.clone(),
+                    origin: Origin::Push,
+                    updates,
+                    merge: None,
+                };
                 let st = supervisor_state.clone();
-                let _ = tokio::task::spawn_blocking(move || {
-                    repositories::record_ref_changes(&st, &id, changes)
-                })
-                .await;
+                let _ =
+                    tokio::task::spawn_blocking(move || events::record_ref_moves(&st, moves)).await;
             }
         }
         log_git(

@@ -11,11 +11,13 @@
 //! and `application/json` gets the legacy 200 envelope.
 
 pub mod dispatch;
+pub mod query;
 pub mod serialization;
 pub mod sigv4;
 
 use crate::api::Ctx;
 use crate::error::ApiError;
+use crate::identity::Principal;
 use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::State;
@@ -68,6 +70,10 @@ pub async fn handle(
         .unwrap_or("");
     let essence = content_type.split(';').next().unwrap_or("").trim();
     if essence.eq_ignore_ascii_case(JSON_CONTENT_TYPE) {
+    } else if essence.eq_ignore_ascii_case("application/x-www-form-urlencoded") && target.is_empty()
+    {
+        // The query protocol: STS at the same endpoint (identity::sts).
+        return query::handle(state, &headers, body).await;
     } else if essence.eq_ignore_ascii_case("application/json") {
         return legacy_envelope(&call, body).await;
     } else {
@@ -77,8 +83,8 @@ pub async fn handle(
     // Resolved first so that every log line names the caller's account and region, even for
     // a call refused before the scope matters (oversize or malformed body).
     let scope = caller_scope(&state, &headers);
-    if let Ok((account, region)) = &scope {
-        call.account = account.clone();
+    if let Ok((caller, region)) = &scope {
+        call.account = caller.account.clone();
         call.region = region.clone();
     }
     let body = match read_body(&headers, body).await {
@@ -102,10 +108,13 @@ pub async fn handle(
     if body.is_empty() {
         return finish(&call, Err(malformed()));
     }
-    if let Err(e) = scope {
-        let e = if not_json(&body) { malformed() } else { e };
-        return finish(&call, Err(e));
-    }
+    let caller = match scope {
+        Ok((caller, _)) => caller,
+        Err(e) => {
+            let e = if not_json(&body) { malformed() } else { e };
+            return finish(&call, Err(e));
+        }
+    };
 
     let result = if dispatch::is_inline(op) {
         let ctx = Ctx {
@@ -113,6 +122,7 @@ pub async fn handle(
             account: call.account.clone(),
             region: call.region.clone(),
             request_id: call.request_id.clone(),
+            caller,
         };
         dispatch::dispatch(op, &ctx, &body)
     } else {
@@ -129,6 +139,7 @@ pub async fn handle(
                 account,
                 region,
                 request_id,
+                caller,
             };
             dispatch::dispatch(op, &ctx, &body)
         })
@@ -184,13 +195,16 @@ async fn read_body(headers: &HeaderMap, body: Body) -> Result<bytes::Bytes, ApiE
     }
 }
 
-/// The account and region a call acts in: from the SigV4 credential scope when signed, else
-/// the configured defaults.
-fn caller_scope(state: &AppState, headers: &HeaderMap) -> Result<(String, String), ApiError> {
+/// Who calls and in which region: the principal of the SigV4 access key and the credential
+/// scope's region when signed, else the default account's root and the default region.
+fn caller_scope(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<(Arc<Principal>, String), ApiError> {
     let config = &state.config;
     let Some(auth) = headers.get(header::AUTHORIZATION) else {
         return Ok((
-            config.default_account.clone(),
+            state.identities.resolve(None),
             config.default_region.clone(),
         ));
     };
@@ -209,8 +223,10 @@ fn caller_scope(state: &AppState, headers: &HeaderMap) -> Result<(String, String
             "Credential should be scoped to a valid region."
         ));
     }
-    let account = sigv4::account_for_access_key(cred.access_key_id, &config.default_account);
-    Ok((account.to_owned(), cred.region.to_owned()))
+    Ok((
+        state.identities.resolve(Some(cred.access_key_id)),
+        cred.region.to_owned(),
+    ))
 }
 
 fn finish(call: &Call, result: Result<Vec<u8>, ApiError>) -> Response {

@@ -1,7 +1,6 @@
 //! Reads who is calling and where from a SigV4 `Authorization` header. The signature is not
-//! verified yet; only the credential scope is used: a 12-digit access key id *is* the account
-//! id (the LocalStack convention), any other key maps to the default account, and the scope's
-//! region selects the region.
+//! verified yet; only the credential scope is used: the access key names the caller (see
+//! `identity`), and the scope's region selects the region.
 
 /// The parts of `Credential=AKID/DATE/REGION/SERVICE/aws4_request` we use.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,19 +55,6 @@ pub fn parse_authorization(header: &str) -> Result<Credential<'_>, AuthError> {
     }
 }
 
-/// A 12-digit access key id names the account; anything else is the default account.
-pub fn account_for_access_key<'a>(access_key_id: &'a str, default_account: &'a str) -> &'a str {
-    if is_account_id(access_key_id) {
-        access_key_id
-    } else {
-        default_account
-    }
-}
-
-pub fn is_account_id(s: &str) -> bool {
-    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
-}
-
 /// Region names as AWS spells them (`us-east-1`, `eu-central-2`, `us-gov-west-1`).
 pub fn is_region_name(s: &str) -> bool {
     (3..=32).contains(&s.len())
@@ -89,14 +75,6 @@ mod tests {
         let c = parse_authorization(h).unwrap();
         assert_eq!(c.access_key_id, "111122223333");
         assert_eq!(c.region, "eu-west-1");
-        assert_eq!(
-            account_for_access_key(c.access_key_id, "000000000000"),
-            "111122223333"
-        );
-        assert_eq!(
-            account_for_access_key("AKIDEXAMPLE", "000000000000"),
-            "000000000000"
-        );
     }
 
     #[test]

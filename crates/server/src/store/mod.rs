@@ -57,7 +57,11 @@ impl Catalog {
 }
 
 pub struct Store {
+    path: std::path::PathBuf,
     writer: Mutex<Connection>,
+    /// Idle read connections (WAL readers never block the writer); one is opened on demand
+    /// when all are busy.
+    readers: Mutex<Vec<Connection>>,
     /// A second connection to the same database with `synchronous=NORMAL`, used (with
     /// `writer` held, so writes stay serialized) for bookkeeping after ref moves.
     relaxed: Mutex<Connection>,
@@ -94,7 +98,9 @@ impl Store {
         relaxed.pragma_update(None, "foreign_keys", "ON")?;
         relaxed.busy_timeout(std::time::Duration::from_secs(5))?;
         Ok(Store {
+            path: path.to_owned(),
             writer: Mutex::new(conn),
+            readers: Mutex::new(Vec::new()),
             relaxed: Mutex::new(relaxed),
             catalog: RwLock::new(catalog),
         })
@@ -232,9 +238,23 @@ impl Store {
     }
 
     /// Forgets everything (the `/reset` endpoint).
+    /// Every table is emptied, including those of other areas (pull requests, sessions, …).
     pub fn clear(&self) -> ApiResult<()> {
-        let conn = self.writer.lock();
-        conn.execute_batch("DELETE FROM repository_tags; DELETE FROM repositories;")?;
+        let mut conn = self.writer.lock();
+        let tables: Vec<String> = {
+            let mut stmt = conn.prepare(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+            )?;
+            stmt.query_map([], |row| row.get(0))?
+                .collect::<Result<_, _>>()?
+        };
+        conn.pragma_update(None, "foreign_keys", "OFF")?;
+        let tx = conn.transaction()?;
+        for table in &tables {
+            tx.execute(&format!("DELETE FROM \"{table}\""), [])?;
+        }
+        tx.commit()?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
         *self.catalog.write() = Catalog::default();
         Ok(())
     }
@@ -242,6 +262,36 @@ impl Store {
     /// Whether an id is known to the store (used to find orphaned directories at startup).
     pub fn contains_id(&self, id: &str) -> bool {
         self.catalog.read().by_id.contains_key(id)
+    }
+
+    /// Runs `f` in one transaction on the writer connection and commits it with
+    /// `synchronous=FULL` before returning: what `f` wrote is on disk when this returns `Ok`.
+    /// An error from `f` rolls everything back. Area modules (pull requests, comments, …) keep
+    /// their own tables and use this for every write.
+    pub fn write<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> ApiResult<T>,
+    ) -> ApiResult<T> {
+        let mut conn = self.writer.lock();
+        let tx = conn.transaction()?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Runs `f` on a read connection: a consistent snapshot of what was committed, never
+    /// waiting for writers.
+    pub fn read<T>(&self, f: impl FnOnce(&Connection) -> ApiResult<T>) -> ApiResult<T> {
+        let conn = match self.readers.lock().pop() {
+            Some(c) => c,
+            None => open_reader(&self.path)?,
+        };
+        let out = f(&conn);
+        let mut idle = self.readers.lock();
+        if idle.len() < MAX_IDLE_READERS {
+            idle.push(conn);
+        }
+        out
     }
 
     /// Runs a read on the writer connection (rare, non-hot paths only).
@@ -254,6 +304,18 @@ impl Store {
         let conn = self.writer.lock();
         Ok(conn.query_row(sql, params![id], f).optional()?)
     }
+}
+
+/// Read connections kept open between calls.
+const MAX_IDLE_READERS: usize = 8;
+
+fn open_reader(path: &Path) -> ApiResult<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(conn)
 }
 
 fn write_row(conn: &Connection, r: &RepoRecord) -> Result<(), ApiError> {

@@ -22,6 +22,16 @@ const MIGRATIONS: &[&str] = &[
         value TEXT NOT NULL,
         PRIMARY KEY (repository_id, key)
     );",
+    // 2: temporary credentials issued by our STS (identity::sts).
+    "CREATE TABLE sts_sessions (
+        access_key_id TEXT PRIMARY KEY,
+        secret_access_key TEXT,
+        session_token TEXT,
+        account TEXT NOT NULL,
+        arn TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        expiration REAL
+    );",
 ];
 
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {

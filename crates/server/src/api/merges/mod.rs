@@ -18,9 +18,10 @@ pub use writes::*;
 use super::commits::{Authorship, authorship, entry_kind, mode_enum};
 use super::specs::{self, SpecErrors};
 use super::tree_edit::TreeEdit;
-use super::{Ctx, Opened, paginate, repositories, validate};
+use super::{Ctx, Opened, paginate, validate};
 use crate::bail;
 use crate::error::{ApiError, ApiResult, Internal as _};
+use crate::events::{self, MergeInfo, RefMoves};
 use crate::git::merge::{self, Analysis, Conflict, Edit, Level, ObjType};
 use crate::git::objects::{self, Entry, entry_at, object_size, read_blob};
 use crate::git::write::{CasFailure, compare_and_swap, write_commit};
@@ -92,6 +93,28 @@ struct Endpoints {
 impl Endpoints {
     fn fast_forwardable(&self) -> bool {
         self.base == Some(self.destination)
+    }
+
+    /// What the merge events say about a merge of these endpoints.
+    fn merge_info(
+        &self,
+        option: MergeOptionTypeEnum,
+        detail: Option<(Level, &ConflictResolutionStrategyTypeEnum)>,
+    ) -> MergeInfo {
+        MergeInfo {
+            base_commit_id: self.base.map(|b| b.to_string()),
+            source_commit_id: self.source.to_string(),
+            destination_commit_id: self.destination.to_string(),
+            merge_option: option.as_str().to_owned(),
+            conflict_detail_level: detail.map(|(level, _)| {
+                match level {
+                    Level::File => "FILE_LEVEL",
+                    Level::Line => "LINE_LEVEL",
+                }
+                .to_owned()
+            }),
+            conflict_resolution_strategy: detail.map(|(_, s)| s.as_str().to_owned()),
+        }
     }
 }
 

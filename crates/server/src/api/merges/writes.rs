@@ -40,6 +40,7 @@ fn move_branch(
     branch: &str,
     expected: ObjectId,
     commit: ObjectId,
+    merge: MergeInfo,
 ) -> ApiResult<()> {
     let name = format!("refs/heads/{branch}");
     match compare_and_swap(&o.repo, &name, Some(expected), Some(commit))? {
@@ -51,10 +52,16 @@ fn move_branch(
             )
         }
     }
-    repositories::record_ref_changes(
+    events::record_ref_moves(
         ctx.state,
-        &o.rec.id,
-        vec![(Some(expected.to_string()), Some(commit.to_string()), name)],
+        RefMoves::api(
+            &o.rec.id,
+            &ctx.caller.arn,
+            name,
+            Some(expected.to_string()),
+            Some(commit.to_string()),
+        )
+        .with_merge(merge),
     );
     Ok(())
 }
@@ -97,7 +104,8 @@ pub fn merge_branches_by_fast_forward(
         )
     }
     if tip != ep.source {
-        move_branch(ctx, &o, &branch, tip, ep.source)?;
+        let info = ep.merge_info(MergeOptionTypeEnum::FastForwardMerge, None);
+        move_branch(ctx, &o, &branch, tip, ep.source, info)?;
     }
     Ok(MergeBranchesByFastForwardOutput {
         commit_id: Some(ep.source.to_string()),
@@ -222,7 +230,13 @@ fn merge_onto_branch(
         names,
     )?;
     if tip != commit {
-        move_branch(ctx, &o, &branch, tip, commit)?;
+        let option = if three_way {
+            MergeOptionTypeEnum::ThreeWayMerge
+        } else {
+            MergeOptionTypeEnum::SquashMerge
+        };
+        let info = ep.merge_info(option, Some((level, &strategy)));
+        move_branch(ctx, &o, &branch, tip, commit, info)?;
     }
     Ok((commit, tree))
 }
@@ -319,6 +333,18 @@ pub fn create_unreferenced_merge_commit(
     if objects::ref_target(&o.repo, &keep)?.is_none() {
         let _ = compare_and_swap(&o.repo, &keep, None, Some(commit))?;
     }
+    events::publish(
+        ctx.state,
+        events::Event::UnreferencedMergeCommit(events::payload::UnreferencedMergeCommitEvent {
+            account: o.rec.account.clone(),
+            region: o.rec.region.clone(),
+            repository_id: o.rec.id.clone(),
+            repository_name: o.rec.name.clone(),
+            caller_arn: ctx.caller.arn.clone(),
+            commit_id: commit.to_string(),
+            merge: ep.merge_info(option.clone(), Some((level, &strategy))),
+        }),
+    );
     Ok(CreateUnreferencedMergeCommitOutput {
         commit_id: Some(commit.to_string()),
         tree_id: Some(tree.to_string()),

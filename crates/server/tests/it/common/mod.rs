@@ -93,6 +93,57 @@ impl TestServer {
     }
 }
 
+impl TestServer {
+    /// An STS client (the same endpoint answers STS) signing with the given access key.
+    pub fn sts(&self, access_key: &str) -> aws_sdk_sts::Client {
+        self.sts_with(access_key, "secret", None)
+    }
+
+    pub fn sts_with(
+        &self,
+        access_key: &str,
+        secret: &str,
+        session_token: Option<&str>,
+    ) -> aws_sdk_sts::Client {
+        let creds = Credentials::new(
+            access_key,
+            secret,
+            session_token.map(str::to_owned),
+            None,
+            "tests",
+        );
+        let conf = aws_sdk_sts::Config::builder()
+            .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
+            .region(aws_sdk_sts::config::Region::new(DEFAULT_REGION))
+            .endpoint_url(self.endpoint())
+            .credentials_provider(creds)
+            .build();
+        aws_sdk_sts::Client::from_conf(conf)
+    }
+
+    /// Temporary credentials for `role_arn` from our STS, and a CodeCommit client using them.
+    pub async fn assume_role(&self, role_arn: &str, session: &str) -> (Client, String) {
+        let out = self
+            .sts("AKIDEXAMPLE")
+            .assume_role()
+            .role_arn(role_arn)
+            .role_session_name(session)
+            .send()
+            .await
+            .expect("AssumeRole");
+        let c = out.credentials().expect("credentials");
+        let arn = out.assumed_role_user().expect("user").arn().to_owned();
+        let client = client_with(
+            &self.endpoint(),
+            c.access_key_id(),
+            c.secret_access_key(),
+            Some(c.session_token()),
+            DEFAULT_REGION,
+        );
+        (client, arn)
+    }
+}
+
 impl Drop for TestServer {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
@@ -105,7 +156,24 @@ impl Drop for TestServer {
 }
 
 pub fn client_for(endpoint: &str, access_key: &str, region: &str) -> Client {
-    let creds = Credentials::new(access_key, "secret", None, None, "tests");
+    client_with(endpoint, access_key, "secret", None, region)
+}
+
+/// A CodeCommit client signing with the given credentials (e.g. temporary ones from STS).
+pub fn client_with(
+    endpoint: &str,
+    access_key: &str,
+    secret: &str,
+    session_token: Option<&str>,
+    region: &str,
+) -> Client {
+    let creds = Credentials::new(
+        access_key,
+        secret,
+        session_token.map(str::to_owned),
+        None,
+        "tests",
+    );
     let conf = aws_sdk_codecommit::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(region.to_owned()))
