@@ -13,6 +13,7 @@ pub mod error;
 pub mod events;
 pub mod git;
 pub mod protocol;
+pub mod serve;
 pub mod state;
 pub mod store;
 
@@ -133,8 +134,13 @@ impl Bound {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(self.listener, app(self.state))
-            .with_graceful_shutdown(shutdown)
-            .await
+        let limits = self.state.config.serve_limits();
+        let server = serve::Server::new(app(self.state), limits);
+        tokio::select! {
+            () = server.accept_loop(self.listener, serve::Plain) => {}
+            () = shutdown => {}
+        }
+        server.drain().await;
+        Ok(())
     }
 }
