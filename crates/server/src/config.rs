@@ -28,6 +28,8 @@ pub struct Config {
     pub merge_limits: crate::git::merge::MergeLimits,
     /// Static principals and git credentials (`--principals`), already loaded.
     pub principals: Option<std::sync::Arc<crate::identity::PrincipalsFile>>,
+    /// Open pull requests per repository (AWS's quota is 1,000).
+    pub open_pull_request_limit: usize,
 }
 
 impl Config {
@@ -44,6 +46,7 @@ impl Config {
             repository_limit: DEFAULT_REPOSITORY_LIMIT,
             merge_limits: Default::default(),
             principals: None,
+            open_pull_request_limit: crate::api::pull_requests::DEFAULT_OPEN_PULL_REQUEST_LIMIT,
         }
     }
 }

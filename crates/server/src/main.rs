@@ -40,6 +40,9 @@ struct Args {
     /// Repositories allowed per account and region (AWS's default quota).
     #[arg(long, env = "CODECOMMIT_LOCAL_MAX_REPOSITORIES", default_value_t = codecommit_local::config::DEFAULT_REPOSITORY_LIMIT)]
     max_repositories: usize,
+    /// Open pull requests allowed per repository (AWS's quota).
+    #[arg(long, env = "CODECOMMIT_LOCAL_MAX_OPEN_PULL_REQUESTS", default_value_t = codecommit_local::api::pull_requests::DEFAULT_OPEN_PULL_REQUEST_LIMIT)]
+    max_open_pull_requests: usize,
     /// A TOML or JSON file of static principals (access key → ARN, secrets) and git
     /// credentials; see the README's "Callers" section.
     #[arg(long, env = "CODECOMMIT_LOCAL_PRINCIPALS")]
@@ -79,6 +82,7 @@ fn main() -> ExitCode {
         repository_limit: args.max_repositories,
         merge_limits: Default::default(),
         principals,
+        open_pull_request_limit: args.max_open_pull_requests,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
