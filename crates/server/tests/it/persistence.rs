@@ -25,6 +25,7 @@ const SETTINGS: &[&str] = &[
     "CODECOMMIT_LOCAL_PUBLIC_URL",
     "CODECOMMIT_LOCAL_GIT",
     "CODECOMMIT_LOCAL_MAX_REPOSITORIES",
+    "CODECOMMIT_LOCAL_MAX_OPEN_PULL_REQUESTS",
 ];
 
 fn command(data_dir: &Path) -> Command {
@@ -42,14 +43,14 @@ fn command(data_dir: &Path) -> Command {
 }
 
 /// A running `codecommit-local` process; killed when dropped.
-struct Process {
+pub(crate) struct Process {
     child: Child,
     addr: SocketAddr,
     log: Arc<Mutex<Vec<String>>>,
 }
 
 impl Process {
-    fn start(data_dir: &Path) -> Process {
+    pub(crate) fn start(data_dir: &Path) -> Process {
         Process::spawn(command(data_dir))
     }
 
@@ -86,7 +87,7 @@ impl Process {
         Process { child, addr, log }
     }
 
-    fn client(&self) -> Client {
+    pub(crate) fn client(&self) -> Client {
         self.client_in("AKIDEXAMPLE", DEFAULT_REGION)
     }
 
@@ -94,12 +95,12 @@ impl Process {
         client_for(&format!("http://{}", self.addr), account, region)
     }
 
-    fn clone_url(&self, name: &str) -> String {
+    pub(crate) fn clone_url(&self, name: &str) -> String {
         format!("http://localhost:{}/v1/repos/{name}", self.addr.port())
     }
 
     /// `kill -9` and reap.
-    fn kill(mut self) {
+    pub(crate) fn kill(mut self) {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
     }
@@ -118,7 +119,7 @@ impl Drop for Process {
     }
 }
 
-fn data_dir() -> (tempfile::TempDir, PathBuf) {
+pub(crate) fn data_dir() -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("data");
     (tmp, dir)
