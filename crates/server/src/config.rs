@@ -36,6 +36,8 @@ pub struct Config {
     pub body_timeout: Option<Duration>,
     /// Connections open at once; `None`: derived from the open-file limit.
     pub max_connections: Option<usize>,
+    /// Open pull requests per repository (AWS's quota is 1,000).
+    pub open_pull_request_limit: usize,
 }
 
 /// Default header timeout (hyper's and many web servers' choice).
@@ -60,6 +62,7 @@ impl Config {
             header_timeout: Some(DEFAULT_HEADER_TIMEOUT),
             body_timeout: Some(DEFAULT_BODY_TIMEOUT),
             max_connections: None,
+            open_pull_request_limit: crate::api::pull_requests::DEFAULT_OPEN_PULL_REQUEST_LIMIT,
         }
     }
 }

@@ -41,6 +41,9 @@ struct Args {
     /// Repositories allowed per account and region (AWS's default quota).
     #[arg(long, env = "CODECOMMIT_LOCAL_MAX_REPOSITORIES", default_value_t = codecommit_local::config::DEFAULT_REPOSITORY_LIMIT)]
     max_repositories: usize,
+    /// Open pull requests allowed per repository (AWS's quota).
+    #[arg(long, env = "CODECOMMIT_LOCAL_MAX_OPEN_PULL_REQUESTS", default_value_t = codecommit_local::api::pull_requests::DEFAULT_OPEN_PULL_REQUEST_LIMIT)]
+    max_open_pull_requests: usize,
     /// A TOML or JSON file of static principals (access key → ARN, secrets) and git
     /// credentials; see the README's "Callers" section.
     #[arg(long, env = "CODECOMMIT_LOCAL_PRINCIPALS")]
@@ -110,6 +113,7 @@ fn main() -> ExitCode {
         header_timeout: args.header_timeout.0,
         body_timeout: args.body_timeout.0,
         max_connections: args.max_connections.map(|n| n as usize),
+        open_pull_request_limit: args.max_open_pull_requests,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

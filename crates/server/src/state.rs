@@ -70,8 +70,8 @@ impl AppState {
 
     /// Repairs what a crash between two steps can leave behind: directories without metadata
     /// (a create or delete cut short) are removed, metadata without a directory gets an empty
-    /// repository, and repositories whose first push was not yet recorded get their default
-    /// branch.
+    /// repository, repositories whose first push was not yet recorded get their default
+    /// branch, and open pull requests catch up with their branches.
     fn reconcile(&self) {
         for id in self.git.ids_on_disk() {
             if !self.store.contains_id(&id) {
@@ -90,5 +90,6 @@ impl AppState {
                 crate::api::repositories::adopt_default_branch(self, &rec.id);
             }
         }
+        crate::api::pull_requests::reconcile(self);
     }
 }

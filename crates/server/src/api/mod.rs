@@ -8,6 +8,7 @@ pub mod files;
 pub mod history;
 pub mod merges;
 pub mod paginate;
+pub mod pull_requests;
 pub mod repositories;
 pub mod specs;
 pub mod tags;

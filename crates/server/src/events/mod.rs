@@ -3,7 +3,7 @@
 //! ```text
 //! git push (transport) ─┐
 //! API writes ───────────┴─▶ record_ref_moves ─▶ repository bookkeeping (lastModifiedDate, default branch)
-//!                                              ─▶ pull requests follow their branches
+//!                                              ─▶ pull requests follow their branches (api::pull_requests)
 //!                                              ─▶ (outbox: triggers, EventBridge)
 //!                                              ─▶ broadcast of one RefChange per ref (observers, tests)
 //! PR / approval / comment / template changes ─▶ publish(Event) ─▶ (outbox) ─▶ broadcast
@@ -152,6 +152,7 @@ pub fn record_ref_moves(state: &AppState, moves: RefMoves) {
     let Some(rec) = crate::api::repositories::after_ref_moves(state, &moves) else {
         return; // the repository was deleted meanwhile
     };
+    crate::api::pull_requests::after_ref_moves(state, &rec, &moves);
     for u in &moves.updates {
         let change = RefChange {
             account: rec.account.clone(),

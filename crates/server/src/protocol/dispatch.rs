@@ -2,7 +2,9 @@
 //! bottom is the list of what the server answers.
 
 use super::serialization::decode;
-use crate::api::{Ctx, branches, commits, diffs, files, history, merges, repositories, tags};
+use crate::api::{
+    Ctx, branches, commits, diffs, files, history, merges, pull_requests, repositories, tags,
+};
 use crate::error::{ApiError, ApiResult};
 use codecommit_model::{ErrorCode, Operation};
 use serde::Serialize;
@@ -72,17 +74,34 @@ pub fn dispatch(op: Operation, ctx: &Ctx<'_>, body: &[u8]) -> ApiResult<Vec<u8>>
         O::CreateUnreferencedMergeCommit => {
             json(ctx, body, merges::create_unreferenced_merge_commit)
         }
+        // Pull requests
+        O::CreatePullRequest => json(ctx, body, pull_requests::create_pull_request),
+        O::GetPullRequest => json(ctx, body, pull_requests::get_pull_request),
+        O::ListPullRequests => json(ctx, body, pull_requests::list_pull_requests),
+        O::DescribePullRequestEvents => {
+            json(ctx, body, pull_requests::describe_pull_request_events)
+        }
+        O::UpdatePullRequestTitle => json(ctx, body, pull_requests::update_pull_request_title),
+        O::UpdatePullRequestDescription => {
+            json(ctx, body, pull_requests::update_pull_request_description)
+        }
+        O::UpdatePullRequestStatus => json(ctx, body, pull_requests::update_pull_request_status),
+        O::MergePullRequestByFastForward => {
+            json(ctx, body, pull_requests::merge_pull_request_by_fast_forward)
+        }
+        O::MergePullRequestBySquash => json(ctx, body, pull_requests::merge_pull_request_by_squash),
+        O::MergePullRequestByThreeWay => {
+            json(ctx, body, pull_requests::merge_pull_request_by_three_way)
+        }
         // Not built yet: each answers a clear error naming itself.
         O::AssociateApprovalRuleTemplateWithRepository
         | O::BatchAssociateApprovalRuleTemplateWithRepositories
         | O::BatchDisassociateApprovalRuleTemplateFromRepositories
         | O::CreateApprovalRuleTemplate
-        | O::CreatePullRequest
         | O::CreatePullRequestApprovalRule
         | O::DeleteApprovalRuleTemplate
         | O::DeleteCommentContent
         | O::DeletePullRequestApprovalRule
-        | O::DescribePullRequestEvents
         | O::DisassociateApprovalRuleTemplateFromRepository
         | O::EvaluatePullRequestApprovalRules
         | O::GetApprovalRuleTemplate
@@ -90,17 +109,12 @@ pub fn dispatch(op: Operation, ctx: &Ctx<'_>, body: &[u8]) -> ApiResult<Vec<u8>>
         | O::GetCommentReactions
         | O::GetCommentsForComparedCommit
         | O::GetCommentsForPullRequest
-        | O::GetPullRequest
         | O::GetPullRequestApprovalStates
         | O::GetPullRequestOverrideState
         | O::GetRepositoryTriggers
         | O::ListApprovalRuleTemplates
         | O::ListAssociatedApprovalRuleTemplatesForRepository
-        | O::ListPullRequests
         | O::ListRepositoriesForApprovalRuleTemplate
-        | O::MergePullRequestByFastForward
-        | O::MergePullRequestBySquash
-        | O::MergePullRequestByThreeWay
         | O::OverridePullRequestApprovalRules
         | O::PostCommentForComparedCommit
         | O::PostCommentForPullRequest
@@ -113,10 +127,7 @@ pub fn dispatch(op: Operation, ctx: &Ctx<'_>, body: &[u8]) -> ApiResult<Vec<u8>>
         | O::UpdateApprovalRuleTemplateName
         | O::UpdateComment
         | O::UpdatePullRequestApprovalRuleContent
-        | O::UpdatePullRequestApprovalState
-        | O::UpdatePullRequestDescription
-        | O::UpdatePullRequestStatus
-        | O::UpdatePullRequestTitle => Err(ApiError::client(
+        | O::UpdatePullRequestApprovalState => Err(ApiError::client(
             ErrorCode::UnknownOperation,
             format!("codecommit-local does not serve {} yet", op.name()),
         )),

@@ -32,6 +32,83 @@ const MIGRATIONS: &[&str] = &[
         user_id TEXT NOT NULL,
         expiration REAL
     );",
+    // 3: pull requests (api::pull_requests). `key` is the internal row id that every table of
+    // the review areas references (approval rules, approvals, overrides, comments); the public
+    // `pullRequestId` is `number`, counted per account and region. Deleting a repository
+    // deletes its pull requests and everything hanging off them (ON DELETE CASCADE).
+    "CREATE TABLE pull_request_counters (
+        account TEXT NOT NULL,
+        region TEXT NOT NULL,
+        last_number INTEGER NOT NULL,
+        PRIMARY KEY (account, region)
+    );
+    CREATE TABLE pull_requests (
+        key INTEGER PRIMARY KEY,
+        account TEXT NOT NULL,
+        region TEXT NOT NULL,
+        number INTEGER NOT NULL,
+        repository_id TEXT NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+        title TEXT NOT NULL,
+        description TEXT,
+        status TEXT NOT NULL,
+        author_arn TEXT NOT NULL,
+        client_request_token TEXT,
+        request_digest TEXT,
+        revision_id TEXT NOT NULL,
+        creation_date REAL NOT NULL,
+        last_activity_date REAL NOT NULL,
+        UNIQUE (account, region, number)
+    );
+    CREATE UNIQUE INDEX pull_requests_by_token
+        ON pull_requests (account, region, client_request_token)
+        WHERE client_request_token IS NOT NULL;
+    CREATE INDEX pull_requests_by_activity
+        ON pull_requests (repository_id, last_activity_date, key);
+    CREATE INDEX pull_requests_by_status
+        ON pull_requests (repository_id, status, last_activity_date, key);
+    CREATE INDEX pull_requests_by_author
+        ON pull_requests (repository_id, author_arn, last_activity_date, key);
+    CREATE TABLE pull_request_targets (
+        pull_request_key INTEGER NOT NULL REFERENCES pull_requests(key) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        repository_id TEXT NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+        source_ref TEXT NOT NULL,
+        destination_ref TEXT NOT NULL,
+        source_commit TEXT NOT NULL,
+        destination_commit TEXT NOT NULL,
+        merge_base TEXT,
+        open INTEGER NOT NULL,
+        is_merged INTEGER NOT NULL DEFAULT 0,
+        merged_by TEXT,
+        merge_commit_id TEXT,
+        merge_option TEXT,
+        PRIMARY KEY (pull_request_key, position)
+    );
+    CREATE INDEX pull_request_targets_open_source
+        ON pull_request_targets (repository_id, source_ref) WHERE open = 1;
+    CREATE INDEX pull_request_targets_open_destination
+        ON pull_request_targets (repository_id, destination_ref) WHERE open = 1;
+    CREATE INDEX pull_request_targets_repository ON pull_request_targets (repository_id);
+    CREATE TABLE pull_request_revisions (
+        pull_request_key INTEGER NOT NULL REFERENCES pull_requests(key) ON DELETE CASCADE,
+        revision_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        source_commit TEXT NOT NULL,
+        destination_commit TEXT NOT NULL,
+        merge_base TEXT,
+        creation_date REAL NOT NULL,
+        PRIMARY KEY (pull_request_key, revision_id)
+    );
+    CREATE TABLE pull_request_events (
+        seq INTEGER PRIMARY KEY,
+        pull_request_key INTEGER NOT NULL REFERENCES pull_requests(key) ON DELETE CASCADE,
+        event_type TEXT NOT NULL,
+        actor_arn TEXT NOT NULL,
+        event_date REAL NOT NULL,
+        metadata TEXT NOT NULL
+    );
+    CREATE INDEX pull_request_events_by_pull_request
+        ON pull_request_events (pull_request_key, seq);",
 ];
 
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {

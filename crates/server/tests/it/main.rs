@@ -13,5 +13,6 @@ mod identity;
 mod merges;
 mod persistence;
 mod protocol;
+mod pull_requests;
 mod repositories;
 mod tags;

@@ -9,7 +9,7 @@ use aws_sdk_codecommit::Client;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-fn data_dir() -> (tempfile::TempDir, PathBuf) {
+pub(crate) fn data_dir() -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("data");
     (tmp, dir)

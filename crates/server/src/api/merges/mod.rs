@@ -1,6 +1,6 @@
 //! Merges (codecommit-facts.md §5): options, conflicts, conflict details, and the three merge
 //! strategies on branches plus unreferenced merge commits. All of them run the one engine in
-//! `git::merge`; the pull-request merges will too.
+//! `git::merge`; the pull-request merges (api::pull_requests) use the same inputs, endpoints and merge commits.
 //!
 //! * this file: the shared inputs (levels, strategies, options, the endpoints and their base)
 //! * `resolution.rs`: conflict resolution input and the merged tree
@@ -13,6 +13,7 @@ mod resolution;
 mod writes;
 
 pub use conflicts::*;
+pub(crate) use resolution::resolution;
 pub use writes::*;
 
 use super::commits::{Authorship, authorship, entry_kind, mode_enum};
@@ -38,7 +39,7 @@ const MERGE_HUNKS_PAGE: usize = 1000;
 /// Manual conflict resolution entries accepted in one merge.
 const MAX_RESOLUTION_ENTRIES: usize = 100;
 
-fn level(v: &Option<ConflictDetailLevelTypeEnum>) -> ApiResult<Level> {
+pub(crate) fn level(v: &Option<ConflictDetailLevelTypeEnum>) -> ApiResult<Level> {
     match v {
         None | Some(ConflictDetailLevelTypeEnum::FileLevel) => Ok(Level::File),
         Some(ConflictDetailLevelTypeEnum::LineLevel) => Ok(Level::Line),
@@ -52,7 +53,7 @@ fn level(v: &Option<ConflictDetailLevelTypeEnum>) -> ApiResult<Level> {
     }
 }
 
-fn strategy(
+pub(crate) fn strategy(
     v: &Option<ConflictResolutionStrategyTypeEnum>,
 ) -> ApiResult<ConflictResolutionStrategyTypeEnum> {
     match v {
@@ -84,19 +85,19 @@ fn merge_option(v: &Option<MergeOptionTypeEnum>) -> ApiResult<MergeOptionTypeEnu
 }
 
 /// The two commits being merged and their merge base.
-struct Endpoints {
-    source: ObjectId,
-    destination: ObjectId,
-    base: Option<ObjectId>,
+pub(crate) struct Endpoints {
+    pub(crate) source: ObjectId,
+    pub(crate) destination: ObjectId,
+    pub(crate) base: Option<ObjectId>,
 }
 
 impl Endpoints {
-    fn fast_forwardable(&self) -> bool {
+    pub(crate) fn fast_forwardable(&self) -> bool {
         self.base == Some(self.destination)
     }
 
     /// What the merge events say about a merge of these endpoints.
-    fn merge_info(
+    pub(crate) fn merge_info(
         &self,
         option: MergeOptionTypeEnum,
         detail: Option<(Level, &ConflictResolutionStrategyTypeEnum)>,

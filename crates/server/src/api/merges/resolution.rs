@@ -12,7 +12,7 @@ struct Replacement {
 }
 
 /// Validated manual resolution entries (they apply with the AUTOMERGE strategy).
-pub(super) struct Resolution {
+pub(crate) struct Resolution {
     replace: Vec<Replacement>,
     delete: Vec<String>,
     modes: Vec<(String, gix::objs::tree::EntryKind)>,
@@ -29,7 +29,7 @@ impl Resolution {
     }
 }
 
-pub(super) fn resolution(input: Option<ConflictResolution>) -> ApiResult<Resolution> {
+pub(crate) fn resolution(input: Option<ConflictResolution>) -> ApiResult<Resolution> {
     let input = input.unwrap_or_default();
     let (replace_in, delete_in, modes_in) = (
         input.replace_contents.unwrap_or_default(),

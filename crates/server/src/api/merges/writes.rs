@@ -115,7 +115,7 @@ pub fn merge_branches_by_fast_forward(
 
 /// Squash (one parent) or three-way (two parents) merge commit of the endpoints.
 #[allow(clippy::too_many_arguments)]
-fn merge_commit(
+pub(crate) fn merge_commit(
     o: &Opened,
     ep: &Endpoints,
     three_way: bool,

@@ -12,25 +12,14 @@ use std::sync::{Arc, Mutex};
 pub const BIN: &str = env!("CARGO_BIN_EXE_codecommit-local");
 pub const READY: &str = "codecommit-local listening on http://";
 
-/// The environment variables the binary reads, cleared so the machine's settings do not leak in.
-pub const SETTINGS: &[&str] = &[
-    "CODECOMMIT_LOCAL_HOST",
-    "CODECOMMIT_LOCAL_PORT",
-    "CODECOMMIT_LOCAL_DATA_DIR",
-    "CODECOMMIT_LOCAL_REGION",
-    "CODECOMMIT_LOCAL_ACCOUNT_ID",
-    "CODECOMMIT_LOCAL_PUBLIC_URL",
-    "CODECOMMIT_LOCAL_GIT",
-    "CODECOMMIT_LOCAL_MAX_REPOSITORIES",
-    "CODECOMMIT_LOCAL_HEADER_TIMEOUT",
-    "CODECOMMIT_LOCAL_BODY_TIMEOUT",
-    "CODECOMMIT_LOCAL_MAX_CONNECTIONS",
-];
-
 pub fn command(data_dir: &Path) -> Command {
     let mut cmd = Command::new(BIN);
-    for var in SETTINGS {
-        cmd.env_remove(var);
+    // Every setting the binary reads from the environment is cleared, so the machine's
+    // settings do not leak in.
+    for (var, _) in std::env::vars_os() {
+        if var.to_string_lossy().starts_with("CODECOMMIT_LOCAL_") {
+            cmd.env_remove(var);
+        }
     }
     cmd.env("CODECOMMIT_LOCAL_LOG", "warn")
         .args(["--host", "127.0.0.1", "--port", "0", "--data-dir"])
