@@ -362,11 +362,7 @@ pub fn update_default_branch(ctx: &Ctx<'_>, input: UpdateDefaultBranchInput) -> 
     let rec = lookup(ctx, &input.repository_name)?;
     let branch = validate::branch_name(&input.default_branch_name)?;
     let repo = ctx.state.git.repo(&rec.id)?;
-    let exists = repo
-        .try_find_reference(format!("refs/heads/{branch}").as_str())
-        .internal("reading branch")?
-        .is_some();
-    if !exists {
+    if crate::git::objects::branch_tip(&repo, branch)?.is_none() {
         bail!(
             BranchDoesNotExist,
             "Branch {branch} does not exist in repository {}.",

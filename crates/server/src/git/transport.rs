@@ -262,10 +262,40 @@ fn git_command(state: &AppState, service: Service, protocol: Option<&str>) -> Co
         .args(["-c", "receive.denyDeleteCurrent=ignore"])
         .args(["-c", "gc.auto=0"])
         .args(["-c", hide.as_str()])
-        .args(["-c", hooks.as_str()])
-        .arg(service.command());
+        .args(["-c", hooks.as_str()]);
+    if service == Service::ReceivePack {
+        // Pushed objects are checked as `git fsck` checks them (strict: its warnings are
+        // errors), so no tree with a `.git` entry or a hostile `.gitmodules` gets in.
+        cmd.args(["-c", "receive.fsckObjects=true"]);
+        for setting in FSCK_TOLERATED {
+            cmd.args(["-c", setting]);
+        }
+    }
+    cmd.arg(service.command());
     cmd
 }
+
+/// fsck findings a push may carry anyway: how old or foreign tools wrote authors, dates, file
+/// modes and messages. Real histories have them (migrated repositories are pushed whole with
+/// `--mirror`), CodeCommit takes such migrations, and they harm no client. Everything about
+/// paths (`.git`, `.`, `..`, `/`), tree structure, `.gitmodules` and missing or broken objects
+/// stays an error.
+const FSCK_TOLERATED: &[&str] = &[
+    "receive.fsck.badDate=warn",
+    "receive.fsck.badDateOverflow=warn",
+    "receive.fsck.badEmail=warn",
+    "receive.fsck.badName=warn",
+    "receive.fsck.badTimezone=warn",
+    "receive.fsck.extraHeaderEntry=warn",
+    "receive.fsck.missingEmail=warn",
+    "receive.fsck.missingNameBeforeEmail=warn",
+    "receive.fsck.missingSpaceBeforeDate=warn",
+    "receive.fsck.missingSpaceBeforeEmail=warn",
+    "receive.fsck.multipleAuthors=warn",
+    "receive.fsck.nulInCommit=warn",
+    "receive.fsck.zeroPaddedDate=warn",
+    "receive.fsck.zeroPaddedFilemode=warn",
+];
 
 async fn advertise(
     state: Arc<AppState>,

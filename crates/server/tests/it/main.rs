@@ -9,6 +9,7 @@ mod connections;
 mod content_read;
 mod content_write;
 mod git_transport;
+mod hostile_inputs;
 mod merges;
 mod persistence;
 mod protocol;
