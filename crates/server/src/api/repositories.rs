@@ -157,12 +157,8 @@ pub fn batch_get_repositories(
             "At least one repository name is required, but was not specified."
         )
     };
-    if names.is_empty() {
-        bail!(
-            RepositoryNamesRequired,
-            "At least one repository name is required, but was not specified."
-        )
-    }
+    // "The array itself can be empty" (API Reference, BatchGetRepositories): an empty list
+    // answers two empty lists; only a missing one is RepositoryNamesRequired.
     if names.len() > 100 {
         bail!(
             MaximumRepositoryNamesExceeded,
