@@ -34,7 +34,13 @@ pub struct Config {
     pub body_timeout: Option<Duration>,
     /// Connections open at once; `None`: derived from the open-file limit.
     pub max_connections: Option<usize>,
+    /// Bytes of API request bodies held in memory at once (decoded); a call that would go over
+    /// waits briefly, then gets `ThrottlingException`.
+    pub max_body_memory: usize,
 }
+
+/// Default body memory budget: two of the largest bodies, or a dozen of the largest commits.
+pub const DEFAULT_MAX_BODY_MEMORY: usize = 128 * 1024 * 1024;
 
 /// Default header timeout (hyper's and many web servers' choice).
 pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(30);
@@ -57,6 +63,7 @@ impl Config {
             header_timeout: Some(DEFAULT_HEADER_TIMEOUT),
             body_timeout: Some(DEFAULT_BODY_TIMEOUT),
             max_connections: None,
+            max_body_memory: DEFAULT_MAX_BODY_MEMORY,
         }
     }
 }

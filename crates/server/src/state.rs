@@ -14,6 +14,8 @@ pub struct AppState {
     pub store: Store,
     pub git: GitStore,
     pub events: Events,
+    /// The bytes of API request bodies held at once (`--max-body-memory`).
+    pub body_memory: crate::protocol::body::BodyBudget,
     /// Held for the server's lifetime: one server per data directory.
     _lock: File,
 }
@@ -46,7 +48,9 @@ impl AppState {
             .map_err(|e| StartupError(format!("metadata store: {e}")))?;
         let git = GitStore::open(dir, config.git_binary.clone())
             .map_err(|e| StartupError(format!("git storage in {}: {e}", dir.display())))?;
+        let body_memory = crate::protocol::body::BodyBudget::new(config.max_body_memory);
         let state = AppState {
+            body_memory,
             config,
             base_url,
             store,

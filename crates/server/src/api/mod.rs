@@ -25,9 +25,18 @@ pub struct Ctx<'a> {
     pub account: String,
     pub region: String,
     pub request_id: String,
+    /// The repository the call names, once it is known (for the call's log line).
+    pub repository: std::cell::OnceCell<String>,
 }
 
 impl Ctx<'_> {
+    /// Records the repository the call is about (the first one named wins).
+    pub fn note_repository(&self, name: &str) {
+        if self.repository.get().is_none() {
+            let _ = self.repository.set(name.to_owned());
+        }
+    }
+
     /// The caller's ARN. Without IAM every caller is the account's root identity.
     pub fn caller_arn(&self) -> String {
         format!("arn:aws:iam::{}:root", self.account)

@@ -23,6 +23,7 @@ pub fn lookup(ctx: &Ctx<'_>, name: &Option<String>) -> ApiResult<Arc<RepoRecord>
 
 /// Finds a repository by an already validated name.
 pub fn find(ctx: &Ctx<'_>, name: &str) -> ApiResult<Arc<RepoRecord>> {
+    ctx.note_repository(name);
     ctx.state
         .store
         .get(&ctx.account, &ctx.region, name)
@@ -76,6 +77,7 @@ pub fn create_repository(
     input: CreateRepositoryInput,
 ) -> ApiResult<CreateRepositoryOutput> {
     let name = validate::repository_name(&input.repository_name)?;
+    ctx.note_repository(name);
     validate::repository_description(&input.repository_description)?;
     if let Some(key) = &input.kms_key_id {
         validate::kms_key_id(key)?;

@@ -13,6 +13,7 @@
 use crate::api::repositories;
 use crate::events::parse_post_receive;
 use crate::git::HIDDEN_REF_PREFIX;
+use crate::logging::{Capped, MAX_INPUT_CHARS};
 use crate::protocol::sigv4;
 use crate::state::AppState;
 use crate::store::RepoRecord;
@@ -200,7 +201,7 @@ fn log_refused(
         target: "codecommit_local::git",
         account = %account,
         region = %region,
-        repository = %name,
+        repository = %Capped::quote(name),
         request = what,
         status = response.status().as_u16(),
         ms = format_args!("{:.2}", started.elapsed().as_secs_f64() * 1000.0),
@@ -342,7 +343,7 @@ async fn advertise_refs(
     let output = match cmd.output().await {
         Ok(o) if o.status.success() => o,
         Ok(o) => {
-            tracing::error!(repository = %rec.name, service = service.command(), stderr = %String::from_utf8_lossy(&o.stderr), "git advertisement failed");
+            tracing::error!(repository = %rec.name, service = service.command(), stderr = %Capped::new(&String::from_utf8_lossy(&o.stderr), MAX_INPUT_CHARS), "git advertisement failed");
             return plain(StatusCode::INTERNAL_SERVER_ERROR, "git failed\n");
         }
         Err(e) => {
@@ -389,7 +390,7 @@ fn log_git(
         target: "codecommit_local::git",
         account = %rec.account,
         region = %rec.region,
-        repository = %rec.name,
+        repository = rec.name.as_str(),
         service = service.command(),
         request = what,
         status = 200,
@@ -541,10 +542,10 @@ async fn run_rpc(
             Ok(s) if s.success() => {}
             // upload-pack ends non-zero on some shallow negotiations and when the client left.
             _ if client_gone || service == Service::UploadPack => {
-                tracing::debug!(status = ?status, stderr = %String::from_utf8_lossy(&stderr_text), "git ended early");
+                tracing::debug!(status = ?status, stderr = %Capped::new(&String::from_utf8_lossy(&stderr_text), MAX_INPUT_CHARS), "git ended early");
             }
             _ => {
-                tracing::warn!(status = ?status, stderr = %String::from_utf8_lossy(&stderr_text), "git exited with an error")
+                tracing::warn!(status = ?status, stderr = %Capped::new(&String::from_utf8_lossy(&stderr_text), MAX_INPUT_CHARS), "git exited with an error")
             }
         }
         if let Some(file) = events_file {

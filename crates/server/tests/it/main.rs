@@ -10,6 +10,7 @@ mod content_read;
 mod content_write;
 mod git_transport;
 mod hostile_inputs;
+mod logs;
 mod merges;
 mod persistence;
 mod protocol;
