@@ -14,5 +14,6 @@ mod logs;
 mod merges;
 mod persistence;
 mod protocol;
+mod readme;
 mod repositories;
 mod tags;
