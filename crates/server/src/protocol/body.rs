@@ -1,10 +1,12 @@
 //! Reading an API request body within two bounds: at most `MAX_BODY_BYTES` per body, and at
-//! most the body memory budget (`--max-body-memory`) across all bodies held at once. A body's
-//! bytes are reserved against the budget as they arrive (gunzipped: the decoded bytes count),
-//! so a client that announces a large body and sends nothing holds nothing; the reservation
-//! lasts until the answer is written. A body that waits longer than `BUDGET_WAIT` for room is
-//! refused with `ThrottlingException`, which the SDKs retry with backoff; one larger than the
-//! whole budget with `RequestEntityTooLargeException`.
+//! most the body memory budget (`--max-body-memory`) across all bodies held at once. A body
+//! with a `Content-Length` (what the SDKs send) is reserved whole before it is read, so
+//! concurrent bodies never each hold a part and starve one another; a chunked body is
+//! reserved as it arrives, and a gzip body by its decoded bytes. A client that announces a
+//! body and stalls holds its reservation at most until the body timeout. The reservation lasts
+//! until the answer is written. A body that waits longer than `BUDGET_WAIT` for room is refused
+//! with `ThrottlingException`, which the SDKs retry with backoff; one larger than the whole
+//! budget with `RequestEntityTooLargeException`.
 
 use super::MAX_BODY_BYTES;
 use crate::error::ApiError;
@@ -141,10 +143,7 @@ pub async fn read<'a>(
         if n > MAX_BODY_BYTES as u64 {
             return Err(too_large());
         }
-        // One that can never fit is refused before it is read.
-        if n > budget.total as u64 {
-            reserved.grow(n as usize).await?;
-        }
+        reserved.grow(n as usize).await?;
     }
     let mut stream = body.into_data_stream();
     let mut first: Option<Bytes> = None;
@@ -159,7 +158,10 @@ pub async fn read<'a>(
         if len > MAX_BODY_BYTES {
             return Err(too_large());
         }
-        reserved.grow(chunk.len()).await?;
+        // Without a Content-Length (chunked), the reservation follows the bytes.
+        if len > reserved.bytes {
+            reserved.grow(len - reserved.bytes).await?;
+        }
         let Some(head) = &first else {
             first = Some(chunk);
             continue;

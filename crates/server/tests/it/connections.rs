@@ -346,5 +346,20 @@ async fn request_bodies_share_a_memory_budget() {
     assert_eq!(server.state.body_memory.in_use(), 0);
     let r = http::request(server.addr, "POST", "/", &headers, &b);
     assert_eq!(r.status, 200, "{}", r.text());
+    // With room free, a chunked body (no Content-Length) that outgrows the budget as it
+    // arrives is 413 too.
+    let chunk = vec![b'x'; 256 * 1024];
+    let mut raw = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.1\r\n\
+         X-Amz-Target: CodeCommit_20150413.CreateRepository\r\nTransfer-Encoding: chunked\r\n\r\n"
+        .to_vec();
+    for _ in 0..8 {
+        raw.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+        raw.extend_from_slice(&chunk);
+        raw.extend_from_slice(b"\r\n");
+    }
+    raw.extend_from_slice(b"0\r\n\r\n");
+    let r = http::send_raw(server.addr, &raw, false).expect("an answer");
+    assert_eq!(r.status, 413, "{}", r.text());
+    assert_eq!(server.state.body_memory.in_use(), 0);
     assert_eq!(list_names(&server.client()).await, ["a", "b"]);
 }
