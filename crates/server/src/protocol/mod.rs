@@ -83,7 +83,7 @@ pub async fn handle(
     let essence = content_type.split(';').next().unwrap_or("").trim();
     if essence.eq_ignore_ascii_case(JSON_CONTENT_TYPE) {
     } else if essence.eq_ignore_ascii_case("application/json") {
-        return legacy_envelope(&call, body).await;
+        return legacy_envelope(&call, &headers, body, &state.body_memory).await;
     } else {
         return unsupported_content_type(&call, target);
     }
@@ -295,10 +295,17 @@ pub fn error_body(code: ErrorCode, message: &str) -> Vec<u8> {
 
 /// `Content-Type: application/json`: AWS answers HTTP 200 with its legacy envelope around an
 /// `UnknownOperationException` (or a `SerializationException` when the body is not JSON).
-async fn legacy_envelope(call: &Call, body: Body) -> Response {
-    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
-        .await
-        .unwrap_or_default();
+async fn legacy_envelope(
+    call: &Call,
+    headers: &HeaderMap,
+    body: Body,
+    budget: &body::BodyBudget,
+) -> Response {
+    // Read within the same limits as any body; one that cannot be read counts as empty.
+    let (bytes, _reserved) = match body::read(headers, body, budget).await {
+        Ok((bytes, reserved)) => (bytes, Some(reserved)),
+        Err(_) => (bytes::Bytes::new(), None),
+    };
     let (code, key) =
         if !bytes.is_empty() && serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_err() {
             (ErrorCode::Serialization, "Message")
