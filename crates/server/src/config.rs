@@ -38,7 +38,13 @@ pub struct Config {
     pub max_connections: Option<usize>,
     /// Open pull requests per repository (AWS's quota is 1,000).
     pub open_pull_request_limit: usize,
+    /// Bytes of API request bodies held in memory at once (decoded); a call that would go over
+    /// waits briefly, then gets `ThrottlingException`.
+    pub max_body_memory: usize,
 }
+
+/// Default body memory budget: two of the largest bodies, or a dozen of the largest commits.
+pub const DEFAULT_MAX_BODY_MEMORY: usize = 128 * 1024 * 1024;
 
 /// Default header timeout (hyper's and many web servers' choice).
 pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(30);
@@ -63,6 +69,7 @@ impl Config {
             body_timeout: Some(DEFAULT_BODY_TIMEOUT),
             max_connections: None,
             open_pull_request_limit: crate::api::pull_requests::DEFAULT_OPEN_PULL_REQUEST_LIMIT,
+            max_body_memory: DEFAULT_MAX_BODY_MEMORY,
         }
     }
 }

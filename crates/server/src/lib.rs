@@ -13,6 +13,7 @@ pub mod error;
 pub mod events;
 pub mod git;
 pub mod identity;
+pub mod logging;
 pub mod protocol;
 pub mod serve;
 pub mod state;
@@ -143,7 +144,9 @@ impl Bound {
             () = server.accept_loop(self.listener, serve::Plain) => {}
             () = shutdown => {}
         }
+        tracing::info!("shutting down: no longer accepting connections");
         server.drain().await;
+        tracing::info!("stopped: every connection is closed");
         Ok(())
     }
 }

@@ -59,6 +59,19 @@ struct Args {
     /// [default: half the open-file limit less 64, at most 4096].
     #[arg(long, env = "CODECOMMIT_LOCAL_MAX_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..))]
     max_connections: Option<u32>,
+    /// Megabytes (MiB) of API request bodies held in memory at once; a call that would go over
+    /// waits up to 2 s for room, then gets ThrottlingException (the SDKs retry it).
+    #[arg(long, env = "CODECOMMIT_LOCAL_MAX_BODY_MEMORY", default_value_t = 128, value_parser = clap::value_parser!(u64).range(1..=1 << 40), value_name = "MIB")]
+    max_body_memory: u64,
+    /// Log filter: `error`, `warn`, `info` (one line per API call and git request), `debug`
+    /// (adds each call's input, capped), or per target, e.g. `warn,codecommit_local::api=info`.
+    #[arg(
+        long,
+        env = "CODECOMMIT_LOCAL_LOG",
+        default_value = "info",
+        value_name = "FILTER"
+    )]
+    log: String,
 }
 
 /// A time limit given in seconds; `None` for 0 (no limit).
@@ -80,7 +93,7 @@ fn seconds(s: &str) -> Result<Seconds, String> {
 fn main() -> ExitCode {
     let args = Args::parse();
     // Kept alive for the whole run: dropping it flushes the log.
-    let _log_guard = init_logging();
+    let _log_guard = init_logging(&args.log);
     if !codecommit_local::identity::is_account_id(&args.account_id) {
         eprintln!("codecommit-local: --account-id must be 12 digits");
         return ExitCode::from(2);
@@ -114,6 +127,8 @@ fn main() -> ExitCode {
         body_timeout: args.body_timeout.0,
         max_connections: args.max_connections.map(|n| n as usize),
         open_pull_request_limit: args.max_open_pull_requests,
+        max_body_memory: usize::try_from(args.max_body_memory.saturating_mul(1024 * 1024))
+            .unwrap_or(usize::MAX),
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -145,7 +160,10 @@ fn main() -> ExitCode {
         // A fixed line on stderr that scripts (and the restart tests) wait for.
         eprintln!("codecommit-local listening on http://{}", bound.addr);
         match bound.serve(shutdown_signal()).await {
-            Ok(()) => ExitCode::SUCCESS,
+            Ok(()) => {
+                tracing::info!("codecommit-local stopped");
+                ExitCode::SUCCESS
+            }
             Err(e) => {
                 eprintln!("codecommit-local: {e}");
                 ExitCode::FAILURE
@@ -156,10 +174,12 @@ fn main() -> ExitCode {
 
 /// Logs go to stderr through a background writer thread with a buffer, so request handlers
 /// never wait on the terminal or a pipe. Nothing is dropped: a full queue applies backpressure.
-fn init_logging() -> tracing_appender::non_blocking::WorkerGuard {
+fn init_logging(filter: &str) -> tracing_appender::non_blocking::WorkerGuard {
     use std::io::IsTerminal as _;
-    let filter = tracing_subscriber::EnvFilter::try_from_env("CODECOMMIT_LOCAL_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|e| {
+        eprintln!("codecommit-local: log filter `{filter}` is not valid ({e}); using `info`");
+        tracing_subscriber::EnvFilter::new("info")
+    });
     let ansi = std::io::stderr().is_terminal();
     let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
         .lossy(false)
@@ -189,8 +209,12 @@ async fn shutdown_signal() {
             Err(_) => std::future::pending::<()>().await,
         }
     };
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
+    let signal = tokio::select! {
+        () = ctrl_c => "SIGINT",
+        () = term => "SIGTERM",
+    };
+    tracing::info!(
+        signal,
+        "shutting down: signal received; requests in flight finish first"
+    );
 }

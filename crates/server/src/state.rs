@@ -17,6 +17,8 @@ pub struct AppState {
     pub events: Events,
     /// Who callers are: principals file, STS sessions (see `identity`).
     pub identities: Identities,
+    /// The bytes of API request bodies held at once (`--max-body-memory`).
+    pub body_memory: crate::protocol::body::BodyBudget,
     /// Held for the server's lifetime: one server per data directory.
     _lock: File,
 }
@@ -55,7 +57,9 @@ impl AppState {
             &store,
         )
         .map_err(|e| StartupError(format!("identities: {e}")))?;
+        let body_memory = crate::protocol::body::BodyBudget::new(config.max_body_memory);
         let state = AppState {
+            body_memory,
             config,
             base_url,
             store,

@@ -16,6 +16,33 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// The longest part (between slashes) of a ref name git can store as a file: the file
+/// system's 255 bytes, less the `.lock` suffix git writes first.
+pub const MAX_REF_COMPONENT_BYTES: usize = 250;
+
+/// Whether a ref named `name` can exist as a file under `git_dir` (files ref backend): every
+/// part fits in a file name and the whole lock path within `PATH_MAX`. A name that does not
+/// fit can only be "not found", never a file-system error.
+pub fn ref_fits_on_disk(git_dir: &Path, name: &str) -> bool {
+    name.split('/').all(|c| c.len() <= MAX_REF_COMPONENT_BYTES)
+        && git_dir.as_os_str().len() + 1 + name.len() + ".lock".len() < 4096
+}
+
+/// Whether a failure is the file system refusing a name as too long (ENAMETOOLONG), anywhere
+/// in its chain of causes.
+pub fn is_name_too_long(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if let Some(io) = err.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::InvalidFilename
+        {
+            return true;
+        }
+        cur = err.source();
+    }
+    false
+}
+
 /// Hidden refs (never advertised, never pushable) that keep unreferenced merge commits alive.
 pub const HIDDEN_REF_PREFIX: &str = "refs/codecommit-local/";
 

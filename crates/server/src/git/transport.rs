@@ -13,6 +13,7 @@
 use crate::events::{self, Origin, RefMoves, parse_post_receive};
 use crate::git::HIDDEN_REF_PREFIX;
 use crate::identity::{Principal, is_account_id};
+use crate::logging::{Capped, MAX_INPUT_CHARS};
 use crate::protocol::sigv4;
 use crate::state::AppState;
 use crate::store::RepoRecord;
@@ -219,7 +220,7 @@ fn log_refused(
         target: "codecommit_local::git",
         account = %account,
         region = %region,
-        repository = %name,
+        repository = %Capped::quote(name),
         request = what,
         status = response.status().as_u16(),
         ms = format_args!("{:.2}", started.elapsed().as_secs_f64() * 1000.0),
@@ -281,10 +282,40 @@ fn git_command(state: &AppState, service: Service, protocol: Option<&str>) -> Co
         .args(["-c", "receive.denyDeleteCurrent=ignore"])
         .args(["-c", "gc.auto=0"])
         .args(["-c", hide.as_str()])
-        .args(["-c", hooks.as_str()])
-        .arg(service.command());
+        .args(["-c", hooks.as_str()]);
+    if service == Service::ReceivePack {
+        // Pushed objects are checked as `git fsck` checks them (strict: its warnings are
+        // errors), so no tree with a `.git` entry or a hostile `.gitmodules` gets in.
+        cmd.args(["-c", "receive.fsckObjects=true"]);
+        for setting in FSCK_TOLERATED {
+            cmd.args(["-c", setting]);
+        }
+    }
+    cmd.arg(service.command());
     cmd
 }
+
+/// fsck findings a push may carry anyway: how old or foreign tools wrote authors, dates, file
+/// modes and messages. Real histories have them (migrated repositories are pushed whole with
+/// `--mirror`), CodeCommit takes such migrations, and they harm no client. Everything about
+/// paths (`.git`, `.`, `..`, `/`), tree structure, `.gitmodules` and missing or broken objects
+/// stays an error.
+const FSCK_TOLERATED: &[&str] = &[
+    "receive.fsck.badDate=warn",
+    "receive.fsck.badDateOverflow=warn",
+    "receive.fsck.badEmail=warn",
+    "receive.fsck.badName=warn",
+    "receive.fsck.badTimezone=warn",
+    "receive.fsck.extraHeaderEntry=warn",
+    "receive.fsck.missingEmail=warn",
+    "receive.fsck.missingNameBeforeEmail=warn",
+    "receive.fsck.missingSpaceBeforeDate=warn",
+    "receive.fsck.missingSpaceBeforeEmail=warn",
+    "receive.fsck.multipleAuthors=warn",
+    "receive.fsck.nulInCommit=warn",
+    "receive.fsck.zeroPaddedDate=warn",
+    "receive.fsck.zeroPaddedFilemode=warn",
+];
 
 async fn advertise(
     state: Arc<AppState>,
@@ -338,7 +369,7 @@ async fn advertise_refs(
     let output = match cmd.output().await {
         Ok(o) if o.status.success() => o,
         Ok(o) => {
-            tracing::error!(repository = %rec.name, service = service.command(), stderr = %String::from_utf8_lossy(&o.stderr), "git advertisement failed");
+            tracing::error!(repository = %rec.name, service = service.command(), stderr = %Capped::new(&String::from_utf8_lossy(&o.stderr), MAX_INPUT_CHARS), "git advertisement failed");
             return plain(StatusCode::INTERNAL_SERVER_ERROR, "git failed\n");
         }
         Err(e) => {
@@ -385,7 +416,7 @@ fn log_git(
         target: "codecommit_local::git",
         account = %rec.account,
         region = %rec.region,
-        repository = %rec.name,
+        repository = rec.name.as_str(),
         service = service.command(),
         request = what,
         status = 200,
@@ -545,10 +576,10 @@ async fn run_rpc(
             Ok(s) if s.success() => {}
             // upload-pack ends non-zero on some shallow negotiations and when the client left.
             _ if client_gone || service == Service::UploadPack => {
-                tracing::debug!(status = ?status, stderr = %String::from_utf8_lossy(&stderr_text), "git ended early");
+                tracing::debug!(status = ?status, stderr = %Capped::new(&String::from_utf8_lossy(&stderr_text), MAX_INPUT_CHARS), "git ended early");
             }
             _ => {
-                tracing::warn!(status = ?status, stderr = %String::from_utf8_lossy(&stderr_text), "git exited with an error")
+                tracing::warn!(status = ?status, stderr = %Capped::new(&String::from_utf8_lossy(&stderr_text), MAX_INPUT_CHARS), "git exited with an error")
             }
         }
         if let Some(file) = events_file {
