@@ -92,7 +92,6 @@ const MIGRATIONS: &[&str] = &[
     CREATE TABLE pull_request_revisions (
         pull_request_key INTEGER NOT NULL REFERENCES pull_requests(key) ON DELETE CASCADE,
         revision_id TEXT NOT NULL,
-        seq INTEGER NOT NULL,
         source_commit TEXT NOT NULL,
         destination_commit TEXT NOT NULL,
         merge_base TEXT,
