@@ -1,6 +1,7 @@
 //! Server configuration: what the command line (or its environment variables) decides.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Repositories per account and region (CodeCommit quota; codecommit-facts.md §1).
 pub const DEFAULT_REPOSITORY_LIMIT: usize = 1000;
@@ -28,9 +29,21 @@ pub struct Config {
     pub merge_limits: crate::git::merge::MergeLimits,
     /// Static principals and git credentials (`--principals`), already loaded.
     pub principals: Option<std::sync::Arc<crate::identity::PrincipalsFile>>,
+    /// How long a client may take to send a request's headers (also how long a keep-alive
+    /// connection may sit idle); `None`: no limit.
+    pub header_timeout: Option<Duration>,
+    /// How long a request body may go without a byte arriving; `None`: no limit.
+    pub body_timeout: Option<Duration>,
+    /// Connections open at once; `None`: derived from the open-file limit.
+    pub max_connections: Option<usize>,
     /// Open pull requests per repository (AWS's quota is 1,000).
     pub open_pull_request_limit: usize,
 }
+
+/// Default header timeout (hyper's and many web servers' choice).
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default body idle timeout: generous for a slow push, short of forever.
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(60);
 
 impl Config {
     /// A configuration for tests and embedding: loopback, a free port, the given data dir.
@@ -46,7 +59,23 @@ impl Config {
             repository_limit: DEFAULT_REPOSITORY_LIMIT,
             merge_limits: Default::default(),
             principals: None,
+            header_timeout: Some(DEFAULT_HEADER_TIMEOUT),
+            body_timeout: Some(DEFAULT_BODY_TIMEOUT),
+            max_connections: None,
             open_pull_request_limit: crate::api::pull_requests::DEFAULT_OPEN_PULL_REQUEST_LIMIT,
+        }
+    }
+}
+
+impl Config {
+    /// The connection limits the serving loop applies.
+    pub fn serve_limits(&self) -> crate::serve::Limits {
+        crate::serve::Limits {
+            header_timeout: self.header_timeout,
+            body_timeout: self.body_timeout,
+            max_connections: self
+                .max_connections
+                .unwrap_or_else(crate::serve::default_max_connections),
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod events;
 pub mod git;
 pub mod identity;
 pub mod protocol;
+pub mod serve;
 pub mod state;
 pub mod store;
 pub mod timefmt;
@@ -136,8 +137,13 @@ impl Bound {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(self.listener, app(self.state))
-            .with_graceful_shutdown(shutdown)
-            .await
+        let limits = self.state.config.serve_limits();
+        let server = serve::Server::new(app(self.state), limits);
+        tokio::select! {
+            () = server.accept_loop(self.listener, serve::Plain) => {}
+            () = shutdown => {}
+        }
+        server.drain().await;
+        Ok(())
     }
 }

@@ -4,6 +4,7 @@ use clap::Parser;
 use codecommit_local::{Config, bind, config::default_data_dir};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -47,6 +48,33 @@ struct Args {
     /// credentials; see the README's "Callers" section.
     #[arg(long, env = "CODECOMMIT_LOCAL_PRINCIPALS")]
     principals: Option<PathBuf>,
+    /// Seconds a client may take to send a request's headers; also how long an idle
+    /// keep-alive connection stays open (0: no limit).
+    #[arg(long, env = "CODECOMMIT_LOCAL_HEADER_TIMEOUT", default_value = "30", value_parser = seconds, value_name = "SECS")]
+    header_timeout: Seconds,
+    /// Seconds a request body may go without a byte arriving (0: no limit).
+    #[arg(long, env = "CODECOMMIT_LOCAL_BODY_TIMEOUT", default_value = "60", value_parser = seconds, value_name = "SECS")]
+    body_timeout: Seconds,
+    /// Connections open at once; at the limit the longest-idle one is closed for a new one
+    /// [default: half the open-file limit less 64, at most 4096].
+    #[arg(long, env = "CODECOMMIT_LOCAL_MAX_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: Option<u32>,
+}
+
+/// A time limit given in seconds; `None` for 0 (no limit).
+#[derive(Clone, Copy, Debug)]
+struct Seconds(Option<Duration>);
+
+/// Seconds, fractions allowed; 0 means no limit.
+fn seconds(s: &str) -> Result<Seconds, String> {
+    let secs: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
+    if !(0.0..=1e9).contains(&secs) {
+        return Err(format!("`{s}` is not a number of seconds"));
+    }
+    Ok(Seconds((secs > 0.0).then(|| Duration::from_secs_f64(secs))))
 }
 
 fn main() -> ExitCode {
@@ -82,6 +110,9 @@ fn main() -> ExitCode {
         repository_limit: args.max_repositories,
         merge_limits: Default::default(),
         principals,
+        header_timeout: args.header_timeout.0,
+        body_timeout: args.body_timeout.0,
+        max_connections: args.max_connections.map(|n| n as usize),
         open_pull_request_limit: args.max_open_pull_requests,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -158,14 +158,20 @@ pub async fn handle(
 /// The request body, at most `MAX_BODY_BYTES` once decoded. A `Content-Encoding: gzip` body
 /// (HTTP clients and proxies that compress uploads) is gunzipped as it is read, like git
 /// request bodies; one that does not gunzip is not JSON, so a `SerializationException`.
+/// A body that cannot be read whole (cut short, a malformed chunk, nothing arriving for the
+/// body timeout) is a `SerializationException` too: only a body that is really too large gets
+/// the 413.
 async fn read_body(headers: &HeaderMap, body: Body) -> Result<bytes::Bytes, ApiError> {
-    use futures_util::TryStreamExt as _;
+    use futures_util::{StreamExt as _, TryStreamExt as _};
     use tokio::io::AsyncReadExt as _;
     let too_large = || {
         crate::err!(
             RequestEntityTooLarge,
             "Request body exceeds the maximum of {MAX_BODY_BYTES} bytes"
         )
+    };
+    let unreadable = |e: &dyn std::fmt::Display| {
+        crate::err!(Serialization, "The request body could not be read: {e}")
     };
     let gzip = headers
         .get(header::CONTENT_ENCODING)
@@ -174,10 +180,46 @@ async fn read_body(headers: &HeaderMap, body: Body) -> Result<bytes::Bytes, ApiE
             let v = v.trim();
             v.eq_ignore_ascii_case("gzip") || v.eq_ignore_ascii_case("x-gzip")
         });
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
     if !gzip {
-        return axum::body::to_bytes(body, MAX_BODY_BYTES)
-            .await
-            .map_err(|_| too_large());
+        if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+            return Err(too_large());
+        }
+        let mut stream = body.into_data_stream();
+        let mut first: Option<bytes::Bytes> = None;
+        let mut rest: Vec<u8> = Vec::new();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| unreadable(&e))?;
+            if chunk.is_empty() {
+                continue;
+            }
+            let Some(head) = &first else {
+                first = Some(chunk);
+                continue;
+            };
+            if rest.is_empty() {
+                rest.reserve(declared.map_or(head.len() * 2, |n| n as usize));
+                rest.extend_from_slice(head);
+            }
+            if rest.len() + chunk.len() > MAX_BODY_BYTES {
+                return Err(too_large());
+            }
+            rest.extend_from_slice(&chunk);
+        }
+        return Ok(match first {
+            // A body that arrived in one piece is not copied.
+            Some(head) if rest.is_empty() => {
+                if head.len() > MAX_BODY_BYTES {
+                    return Err(too_large());
+                }
+                head
+            }
+            Some(_) => rest.into(),
+            None => bytes::Bytes::new(),
+        });
     }
     let raw =
         tokio_util::io::StreamReader::new(body.into_data_stream().map_err(std::io::Error::other));
@@ -191,6 +233,8 @@ async fn read_body(headers: &HeaderMap, body: Body) -> Result<bytes::Bytes, ApiE
     {
         Ok(_) if out.len() > MAX_BODY_BYTES => Err(too_large()),
         Ok(_) => Ok(out.into()),
+        // The connection failed (the body is not there), or the bytes do not gunzip.
+        Err(e) if e.get_ref().is_some_and(|inner| inner.is::<axum::Error>()) => Err(unreadable(&e)),
         Err(_) => Err(ApiError::client(ErrorCode::Serialization, "")),
     }
 }

@@ -5,6 +5,7 @@
 mod common;
 
 mod accounts;
+mod connections;
 mod content_read;
 mod content_write;
 mod git_transport;

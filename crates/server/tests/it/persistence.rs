@@ -3,121 +3,11 @@
 
 use crate::assert_err;
 use crate::common::git::Git;
+use crate::common::process::*;
 use crate::common::*;
 use aws_sdk_codecommit::Client;
 use std::collections::HashMap;
-use std::io::{BufRead as _, BufReader};
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
-
-const BIN: &str = env!("CARGO_BIN_EXE_codecommit-local");
-const READY: &str = "codecommit-local listening on http://";
-
-/// The environment variables the binary reads, cleared so the machine's settings do not leak in.
-const SETTINGS: &[&str] = &[
-    "CODECOMMIT_LOCAL_HOST",
-    "CODECOMMIT_LOCAL_PORT",
-    "CODECOMMIT_LOCAL_DATA_DIR",
-    "CODECOMMIT_LOCAL_REGION",
-    "CODECOMMIT_LOCAL_ACCOUNT_ID",
-    "CODECOMMIT_LOCAL_PUBLIC_URL",
-    "CODECOMMIT_LOCAL_GIT",
-    "CODECOMMIT_LOCAL_MAX_REPOSITORIES",
-    "CODECOMMIT_LOCAL_MAX_OPEN_PULL_REQUESTS",
-];
-
-fn command(data_dir: &Path) -> Command {
-    let mut cmd = Command::new(BIN);
-    for var in SETTINGS {
-        cmd.env_remove(var);
-    }
-    cmd.env("CODECOMMIT_LOCAL_LOG", "warn")
-        .args(["--host", "127.0.0.1", "--port", "0", "--data-dir"])
-        .arg(data_dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    cmd
-}
-
-/// A running `codecommit-local` process; killed when dropped.
-pub(crate) struct Process {
-    child: Child,
-    addr: SocketAddr,
-    log: Arc<Mutex<Vec<String>>>,
-}
-
-impl Process {
-    pub(crate) fn start(data_dir: &Path) -> Process {
-        Process::spawn(command(data_dir))
-    }
-
-    fn spawn(mut cmd: Command) -> Process {
-        let mut child = cmd.spawn().expect("binary starts");
-        let stderr = child.stderr.take().unwrap();
-        let mut lines = BufReader::new(stderr).lines();
-        let mut seen = Vec::new();
-        let addr = loop {
-            match lines.next() {
-                Some(Ok(line)) => {
-                    if let Some(addr) = line.strip_prefix(READY) {
-                        break addr.trim().parse::<SocketAddr>().expect("address");
-                    }
-                    seen.push(line);
-                }
-                _ => {
-                    let status = child.wait().unwrap();
-                    panic!(
-                        "server exited ({status}) before listening:\n{}",
-                        seen.join("\n")
-                    );
-                }
-            }
-        };
-        // Keep reading stderr so the server never blocks on a full pipe.
-        let log = Arc::new(Mutex::new(seen));
-        let sink = log.clone();
-        std::thread::spawn(move || {
-            for line in lines.map_while(Result::ok) {
-                sink.lock().unwrap().push(line);
-            }
-        });
-        Process { child, addr, log }
-    }
-
-    pub(crate) fn client(&self) -> Client {
-        self.client_in("AKIDEXAMPLE", DEFAULT_REGION)
-    }
-
-    fn client_in(&self, account: &str, region: &str) -> Client {
-        client_for(&format!("http://{}", self.addr), account, region)
-    }
-
-    pub(crate) fn clone_url(&self, name: &str) -> String {
-        format!("http://localhost:{}/v1/repos/{name}", self.addr.port())
-    }
-
-    /// `kill -9` and reap.
-    pub(crate) fn kill(mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-            let log = self.log.lock().unwrap();
-            if !log.is_empty() {
-                eprintln!("server log:\n{}", log.join("\n"));
-            }
-        }
-    }
-}
+use std::path::PathBuf;
 
 pub(crate) fn data_dir() -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
@@ -324,17 +214,7 @@ async fn every_api_call_and_git_request_is_logged() {
     let bad_scope = format!("http://{}/12345/eu-west-1/v1/repos/logged", server.addr);
     git.fails(git.root(), &["ls-remote", &bad_scope]);
 
-    // stderr is read by another thread: give it a moment to catch up.
-    let has = |parts: &[&str]| {
-        (0..50).any(|_| {
-            let found =
-                (server.log.lock().unwrap().iter()).any(|l| parts.iter().all(|p| l.contains(p)));
-            if !found {
-                std::thread::sleep(std::time::Duration::from_millis(20));
-            }
-            found
-        })
-    };
+    let has = |parts: &[&str]| server.has_log(parts);
     for parts in [
         &[
             "account=111111111111",

@@ -411,6 +411,55 @@ fn oversize_bodies_are_refused_with_413() {
     assert_eq!(r.json()["repositories"], serde_json::json!([]));
 }
 
+/// A body cut short or framed wrongly is not "too large": 400 (or a closed connection).
+#[test]
+fn truncated_and_malformed_bodies_are_400_not_413() {
+    let server = TestServer::start();
+    let head = |framing: &str| {
+        format!(
+            "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.1\r\n\
+             X-Amz-Target: {}\r\n{framing}\r\n",
+            target("CreateRepository")
+        )
+    };
+    let body = r#"{"repositoryName":"cut"}"#;
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "Content-Length longer than the body",
+            format!("{}{}", head("Content-Length: 500\r\n"), &body[..10]).into_bytes(),
+        ),
+        (
+            "a chunk size that is not hex",
+            format!(
+                "{}zz\r\n{body}\r\n0\r\n\r\n",
+                head("Transfer-Encoding: chunked\r\n")
+            )
+            .into_bytes(),
+        ),
+        (
+            "a chunk longer than announced",
+            format!(
+                "{}4\r\n{body}\r\n0\r\n\r\n",
+                head("Transfer-Encoding: chunked\r\n")
+            )
+            .into_bytes(),
+        ),
+        (
+            "chunks cut short",
+            format!("{}ff\r\n{body}", head("Transfer-Encoding: chunked\r\n")).into_bytes(),
+        ),
+    ];
+    for (what, raw) in cases {
+        if let Some(r) = crate::common::http::send_raw(server.addr, &raw, true) {
+            assert_eq!(r.status, 400, "{what}: {}", r.text());
+            if r.header("content-type") == Some("application/x-amz-json-1.1") {
+                assert_eq!(r.json()["__type"], "SerializationException", "{what}");
+            }
+        }
+    }
+    assert_eq!(list_names_raw(&server), Vec::<String>::new());
+}
+
 #[test]
 fn a_non_sigv4_authorization_is_an_incomplete_signature() {
     let server = TestServer::start();

@@ -93,7 +93,7 @@ pub fn request_large(
 }
 
 /// Whether `raw` holds a whole HTTP response (headers plus the body they announce).
-fn is_complete(raw: &[u8]) -> bool {
+pub fn is_complete(raw: &[u8]) -> bool {
     let Some(split) = raw.windows(4).position(|w| w == b"\r\n\r\n") else {
         return false;
     };
@@ -126,7 +126,7 @@ pub fn api(addr: SocketAddr, target: &str, body: &str) -> RawResponse {
     )
 }
 
-fn parse(raw: &[u8]) -> RawResponse {
+pub fn parse(raw: &[u8]) -> RawResponse {
     let split = raw
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
@@ -174,4 +174,30 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
         data = &data[size + 2..];
     }
     out
+}
+
+/// Writes `raw` as it is (a request the test frames itself), optionally closes the sending
+/// side, and reads until the server closes: the answer, or `None` when it closed without one.
+pub fn send_raw(addr: SocketAddr, raw: &[u8], close_sending: bool) -> Option<RawResponse> {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    stream.write_all(raw).unwrap();
+    if close_sending {
+        stream.shutdown(std::net::Shutdown::Write).unwrap();
+    }
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                panic!("the server neither answered nor closed")
+            }
+            Err(_) => break,
+        }
+    }
+    (!out.is_empty()).then(|| parse(&out))
 }

@@ -5,6 +5,7 @@
 
 pub mod git;
 pub mod http;
+pub mod process;
 
 use aws_sdk_codecommit::Client;
 use aws_sdk_codecommit::config::{BehaviorVersion, Credentials, Region};

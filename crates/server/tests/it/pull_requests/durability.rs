@@ -2,7 +2,8 @@
 //! a ref that moved without its bookkeeping (a crash in between) is caught up at startup.
 
 use super::*;
-use crate::persistence::{Process, data_dir};
+use crate::common::process::Process;
+use crate::persistence::data_dir;
 
 fn git_in(git: &crate::common::git::Git, dir: &std::path::Path, args: &[&str]) -> String {
     git.ok(dir, args)
