@@ -92,6 +92,7 @@ const MIGRATIONS: &[&str] = &[
     CREATE TABLE pull_request_revisions (
         pull_request_key INTEGER NOT NULL REFERENCES pull_requests(key) ON DELETE CASCADE,
         revision_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
         source_commit TEXT NOT NULL,
         destination_commit TEXT NOT NULL,
         merge_base TEXT,
@@ -108,6 +109,8 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX pull_request_events_by_pull_request
         ON pull_request_events (pull_request_key, seq);",
+    // 4: revisions are ordered by rowid; the per-pull-request counter cost a scan per push.
+    "ALTER TABLE pull_request_revisions DROP COLUMN seq;",
 ];
 
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
