@@ -11,10 +11,13 @@
 //!   lost-commit check.
 //! * `coldstart BIN RUNS` — time from spawning the server (fresh data dir) to its first answered
 //!   request, and its resident memory once idle.
+//! * `pulls ENDPOINT SCENARIO …` — pull-request latency, listing at scale, push overhead of
+//!   open pull requests (see pulls.rs).
 
 mod client;
 mod coldstart;
 mod genrepo;
+mod pulls;
 mod scenarios;
 
 use std::process::ExitCode;
@@ -27,7 +30,8 @@ fn main() -> ExitCode {
         Some("latency") => scenarios::latency(&args[1..]),
         Some("writers") => scenarios::writers(&args[1..]),
         Some("coldstart") => coldstart::run(&args[1..]),
-        _ => Err("usage: ccl-bench bare PORT | gen-repo DIR [options] | latency ENDPOINT REPO SCENARIO N | writers ENDPOINT REPO N COMMITS".into()),
+        Some("pulls") => pulls::run(&args[1..]),
+        _ => Err("usage: ccl-bench bare PORT | gen-repo DIR [options] | latency ENDPOINT REPO SCENARIO N | writers ENDPOINT REPO N COMMITS | pulls ENDPOINT SCENARIO …".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
