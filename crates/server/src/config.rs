@@ -26,6 +26,8 @@ pub struct Config {
     pub repository_limit: usize,
     /// How large a merge analysis may get before it is refused.
     pub merge_limits: crate::git::merge::MergeLimits,
+    /// Background repository maintenance: on/off, what triggers a run, how hard it works.
+    pub maintenance: crate::git::maintenance::MaintenanceConfig,
 }
 
 impl Config {
@@ -41,6 +43,7 @@ impl Config {
             git_binary: "git".into(),
             repository_limit: DEFAULT_REPOSITORY_LIMIT,
             merge_limits: Default::default(),
+            maintenance: Default::default(),
         }
     }
 }

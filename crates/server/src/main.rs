@@ -40,6 +40,33 @@ struct Args {
     /// Repositories allowed per account and region (AWS's default quota).
     #[arg(long, env = "CODECOMMIT_LOCAL_MAX_REPOSITORIES", default_value_t = codecommit_local::config::DEFAULT_REPOSITORY_LIMIT)]
     max_repositories: usize,
+    /// Background repository maintenance (geometric repacks with a multi-pack index and
+    /// bitmaps, commit-graph with changed-path Bloom filters): true or false.
+    #[arg(long, env = "CODECOMMIT_LOCAL_MAINTENANCE", default_value_t = true, action = clap::ArgAction::Set)]
+    maintenance: bool,
+    /// Loose objects (API commits, small pushes) in a repository that trigger maintenance.
+    #[arg(
+        long,
+        env = "CODECOMMIT_LOCAL_MAINTENANCE_LOOSE_OBJECTS",
+        default_value_t = 512
+    )]
+    maintenance_loose_objects: usize,
+    /// Packs not yet in the multi-pack index that trigger maintenance.
+    #[arg(long, env = "CODECOMMIT_LOCAL_MAINTENANCE_PACKS", default_value_t = 8)]
+    maintenance_packs: usize,
+    /// Bytes of packs not yet in the multi-pack index that trigger maintenance.
+    #[arg(long, env = "CODECOMMIT_LOCAL_MAINTENANCE_PACK_BYTES", default_value_t = 4 * 1024 * 1024)]
+    maintenance_pack_bytes: u64,
+    /// Repositories maintained at the same time.
+    #[arg(long, env = "CODECOMMIT_LOCAL_MAINTENANCE_JOBS", default_value_t = 1)]
+    maintenance_jobs: usize,
+    /// Threads one maintenance run may use for packing.
+    #[arg(
+        long,
+        env = "CODECOMMIT_LOCAL_MAINTENANCE_THREADS",
+        default_value_t = 1
+    )]
+    maintenance_threads: usize,
 }
 
 fn main() -> ExitCode {
@@ -64,6 +91,14 @@ fn main() -> ExitCode {
         git_binary: args.git,
         repository_limit: args.max_repositories,
         merge_limits: Default::default(),
+        maintenance: codecommit_local::git::maintenance::MaintenanceConfig {
+            enabled: args.maintenance,
+            loose_objects: args.maintenance_loose_objects,
+            packs: args.maintenance_packs,
+            pack_bytes: args.maintenance_pack_bytes,
+            jobs: args.maintenance_jobs,
+            threads: args.maintenance_threads,
+        },
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -3,6 +3,7 @@
 use crate::config::Config;
 use crate::events::Events;
 use crate::git::GitStore;
+use crate::git::maintenance::Maintenance;
 use crate::store::Store;
 use std::fs::File;
 use std::sync::Arc;
@@ -14,6 +15,8 @@ pub struct AppState {
     pub store: Store,
     pub git: GitStore,
     pub events: Events,
+    /// Background repository maintenance (repacks, bitmaps, commit-graphs).
+    pub maintenance: Maintenance,
     /// Held for the server's lifetime: one server per data directory.
     _lock: File,
 }
@@ -46,15 +49,28 @@ impl AppState {
             .map_err(|e| StartupError(format!("metadata store: {e}")))?;
         let git = GitStore::open(dir, config.git_binary.clone())
             .map_err(|e| StartupError(format!("git storage in {}: {e}", dir.display())))?;
+        let events = Events::default();
+        let maintenance = Maintenance::start(
+            config.maintenance.clone(),
+            git.repos_dir().to_owned(),
+            git.home_dir.clone(),
+            git.git_binary.clone(),
+        );
+        maintenance.follow(events.subscribe());
         let state = AppState {
             config,
             base_url,
             store,
             git,
-            events: Events::default(),
+            events,
+            maintenance,
             _lock: lock,
         };
         state.reconcile();
+        // Repositories that got data while no server ran (or before maintenance existed).
+        for rec in state.store.all() {
+            state.maintenance.notify(&rec.id);
+        }
         Ok(Arc::new(state))
     }
 

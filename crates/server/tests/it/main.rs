@@ -8,6 +8,7 @@ mod accounts;
 mod content_read;
 mod content_write;
 mod git_transport;
+mod maintenance;
 mod merges;
 mod persistence;
 mod protocol;
