@@ -12,6 +12,7 @@ pub mod config;
 pub mod error;
 pub mod events;
 pub mod git;
+pub mod logbuf;
 pub mod protocol;
 pub mod state;
 pub mod store;

@@ -139,26 +139,27 @@ fn main() -> ExitCode {
     })
 }
 
-/// Logs go to stderr through a background writer thread with a buffer, so request handlers
-/// never wait on the terminal or a pipe. Nothing is dropped: a full queue applies backpressure.
-fn init_logging() -> tracing_appender::non_blocking::WorkerGuard {
+/// Logs go to stderr through a background writer thread (`logbuf`): a request appends its
+/// formatted line to a buffer and never waits on the terminal or a pipe. Nothing is dropped.
+fn init_logging() -> Option<codecommit_local::logbuf::Guard> {
     use std::io::IsTerminal as _;
     let filter = tracing_subscriber::EnvFilter::try_from_env("CODECOMMIT_LOCAL_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let ansi = std::io::stderr().is_terminal();
-    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .lossy(false)
-        .finish(std::io::BufWriter::with_capacity(
-            64 * 1024,
-            std::io::stderr(),
-        ));
-    tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
-        .with_ansi(ansi)
-        .with_writer(writer)
-        .init();
-    guard
+        .with_ansi(ansi);
+    match codecommit_local::logbuf::buffered(std::io::stderr()) {
+        Ok((writer, guard)) => {
+            builder.with_writer(writer).init();
+            Some(guard)
+        }
+        Err(_) => {
+            builder.with_writer(std::io::stderr).init();
+            None
+        }
+    }
 }
 
 async fn shutdown_signal() {
