@@ -46,68 +46,59 @@ RUNS=${RUNS:-5}
 recreate="curl -s -X POST -H 'Content-Type: application/x-amz-json-1.1' -H 'X-Amz-Target: CodeCommit_20150413.DeleteRepository' -d '{\"repositoryName\":\"$NAME\"}' $SERVER_URL/ >/dev/null; curl -s -X POST -H 'Content-Type: application/x-amz-json-1.1' -H 'X-Amz-Target: CodeCommit_20150413.CreateRepository' -d '{\"repositoryName\":\"$NAME\"}' $SERVER_URL/ > /dev/null"
 api CreateRepository "{\"repositoryName\":\"$NAME\"}" > /dev/null
 
-# git's push first: the maintenance our pushes start runs in the background, so it can only
-# slow our later runs, never git's.
-hyperfine -w 1 -r "$RUNS" --export-json "$RW/push.json" \
-  -n "push --mirror file:// (git)" \
-  --prepare "rm -rf $RW/target.git && git init -q --bare $RW/target.git" \
+IL="python3 $ROOT/bench/interleave.py"
+# Pushes alternate with git's; each of ours starts a maintenance run in the background, which
+# can only slow the runs after it. The last push's run is waited for and its cost reported.
+$IL push "$RUNS" "rm -rf $RW/target.git && git init -q --bare $RW/target.git" \
   "git -C $SRC push -q --mirror file://$RW/target.git" \
-  -n "push --mirror http (codecommit-local)" --prepare "$recreate" \
-  "git -C $SRC push -q --mirror $URL"
+  "$recreate" "git -C $SRC push -q --mirror $URL" | tee "$RW/results.txt"
 
 ID=$(api GetRepository "{\"repositoryName\":\"$NAME\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["repositoryMetadata"]["repositoryId"])')
 STORED="$DATA/repos/$ID.git"
-echo "waiting for the maintenance run of $ID"
 for _ in $(seq 1 1200); do
   grep -q "repository maintained.*$ID" "$WORK/$NAME.log" && break
   sleep 0.5
 done
 MAINT_LINE=$(grep "repository maintained.*$ID" "$WORK/$NAME.log" | tail -1)
-echo "$MAINT_LINE"
-ls "$STORED/objects/pack"
+echo "maintenance run after the push: $MAINT_LINE" | tee -a "$RW/results.txt"
 
-hyperfine -w 1 -r "$RUNS" --export-json "$RW/clone.json" --prepare "rm -rf $RW/clone" \
-  -n "clone --no-local file:// (git, maintained copy)" "git clone -q --bare --no-local file://$COPY $RW/clone" \
-  -n "clone http (codecommit-local)" "git clone -q --bare $URL $RW/clone"
+$IL clone "$RUNS" "rm -rf $RW/clone" "git clone -q --bare --no-local file://$COPY $RW/clone" \
+  "rm -rf $RW/clone" "git clone -q --bare $URL $RW/clone" | tee -a "$RW/results.txt"
+$IL "fetch of the last 100 commits" "$((RUNS * 3))" \
+  "rm -rf $RW/f.git && cp -a $BASE $RW/f.git" "git -C $RW/f.git fetch -q file://$COPY main:refs/heads/main" \
+  "rm -rf $RW/f.git && cp -a $BASE $RW/f.git" "git -C $RW/f.git fetch -q $URL main:refs/heads/main" | tee -a "$RW/results.txt"
 
-hyperfine -w 1 -r "$RUNS" --export-json "$RW/fetch.json" --prepare "rm -rf $RW/f.git && cp -a $BASE $RW/f.git" \
-  -n "fetch 100 commits file:// (git, maintained copy)" "git -C $RW/f.git fetch -q file://$COPY main:refs/heads/main" \
-  -n "fetch 100 commits http (codecommit-local)" "git -C $RW/f.git fetch -q $URL main:refs/heads/main"
-
-# The first ListFileCommitHistory after a restart (nothing remembered), per path, vs git log.
-PATHS=${PATHS:-"lib/stdlib.in.h m4/gnulib-common.m4 lib/regcomp.c modules/stdbit"}
+# The first ListFileCommitHistory after a restart (nothing remembered), per path, alternating
+# with `git log --format=%H -- PATH` on the same stored repository (which git reads with the
+# same commit-graph and Bloom filters).
+PATHS=${PATHS:-"lib/math.in.h lib/stdlib.in.h lib/regcomp.c lib/strverscmp.c ChangeLog"}
 stop_server
 : > "$RW/history.txt"
 for p in $PATHS; do
-  for r in $(seq 1 "$RUNS"); do
+  for r in $(seq 0 "$RUNS"); do
     KEEP_DATA=1 LOG_LEVEL=warn start_server $NAME
     t=$(curl -s -o "$RW/history.json" -w '%{time_total}' -X POST \
       -H 'Content-Type: application/x-amz-json-1.1' \
       -H 'X-Amz-Target: CodeCommit_20150413.ListFileCommitHistory' \
       -d "{\"repositoryName\":\"$NAME\",\"filePath\":\"$p\"}" "$SERVER_URL/")
     stop_server
-    echo "$p ours $t" >> "$RW/history.txt"
+    g=$(python3 -c 'import subprocess,sys,time; s=time.perf_counter(); subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); print(time.perf_counter()-s)' \
+      git --git-dir="$STORED" log --format=%H -- "$p")
+    # The first pair warms the page cache.
+    [ "$r" = 0 ] || echo "$p $t $g" >> "$RW/history.txt"
   done
   n=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["revisionDag"]))' "$RW/history.json")
-  hyperfine -N -w 2 -r $((RUNS * 4)) --export-json "$RW/log.json" \
-    "git --git-dir=$STORED log --format=%H -- $p" > /dev/null
-  python3 - "$RW" "$p" "$n" "$(git --git-dir="$STORED" log --format=%H -- "$p" | wc -l)" <<'PY'
-import json, statistics, sys
+  total=$(git --git-dir="$STORED" log --format=%H -- "$p" | wc -l)
+  python3 - "$RW" "$p" "$n" "$total" <<'PY' | tee -a "$RW/results.txt"
+import statistics, sys
 w, path, first_page, total = sys.argv[1:5]
-ours = statistics.median(float(l.split()[2]) for l in open(f"{w}/history.txt") if l.split()[0] == path)
-git = json.load(open(f"{w}/log.json"))["results"][0]["median"]
+rows = [l.split() for l in open(f"{w}/history.txt") if l.split()[0] == path]
+ours = statistics.median(float(r[1]) for r in rows)
+git = statistics.median(float(r[2]) for r in rows)
 print(f"history {path}: first call {ours*1000:.1f} ms ({first_page} versions on the first page), "
       f"git log {git*1000:.1f} ms ({total} commits), ratio {ours/git:.2f}")
 PY
 done
 
-python3 - "$RW" "$MAINT_LINE" <<'PY'
-import json, re, sys
-w, line = sys.argv[1], sys.argv[2]
-for name in ("push", "clone", "fetch"):
-    r = json.load(open(f"{w}/{name}.json"))["results"]
-    git, ours = r[0]["median"], r[1]["median"]
-    print(f"{name}: codecommit-local {ours:.3f}s, git file:// {git:.3f}s, ratio {ours/git:.3f}")
-m = re.search(r"ms=(\d+)", line)
-print(f"maintenance run after the push: {int(m.group(1))/1000:.1f} s" if m else "maintenance: no report")
-PY
+echo "--- summary"
+cat "$RW/results.txt"

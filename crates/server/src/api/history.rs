@@ -122,8 +122,7 @@ pub fn file_versions(
         } else {
             nodes[n as usize].is_version = true;
             for &p in &parents {
-                let path = paths[path_id as usize].clone();
-                if let Some(e) = w.file_at(repo, p, &path)? {
+                if let Some(e) = w.file_at_components(repo, p, &split[path_id as usize])? {
                     targets.push((p, path_id, e));
                 } else if let Some((old_path, e)) =
                     renamed_from(repo, w.tree(p), w.tree(commit), blob)?

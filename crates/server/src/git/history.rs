@@ -303,15 +303,19 @@ impl HistoryIndex {
                         self.entries.clear();
                     }
                     let t = repo.find_tree(current.id).internal("reading a tree")?;
-                    let decoded = t.decode().internal("decoding a tree")?;
-                    let found = decoded
-                        .entries
-                        .iter()
-                        .find(|e| e.filename == component.as_bytes())
-                        .map(|e| Entry {
-                            kind: e.mode.kind(),
-                            id: e.oid.to_owned(),
-                        });
+                    // Entries are read one by one up to the name, without decoding the rest
+                    // of the tree into a list.
+                    let mut found = None;
+                    for e in t.iter() {
+                        let e = e.internal("decoding a tree")?;
+                        if e.filename() == component.as_bytes() {
+                            found = Some(Entry {
+                                kind: e.mode().kind(),
+                                id: e.oid().to_owned(),
+                            });
+                            break;
+                        }
+                    }
                     self.entries.insert(key, found);
                     found
                 }

@@ -40,13 +40,22 @@ struct Call {
     started: Instant,
 }
 
+/// A fresh request id, hex-encoded without going through `fmt` (it is made on every call).
+fn new_request_id() -> String {
+    let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
+    uuid::Uuid::new_v4()
+        .hyphenated()
+        .encode_lower(&mut buf)
+        .to_owned()
+}
+
 pub async fn handle(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
     let mut call = Call {
-        request_id: uuid::Uuid::new_v4().to_string(),
+        request_id: new_request_id(),
         account: state.config.default_account.clone(),
         region: state.config.default_region.clone(),
         op: None,
@@ -76,11 +85,10 @@ pub async fn handle(
 
     // Resolved first so that every log line names the caller's account and region, even for
     // a call refused before the scope matters (oversize or malformed body).
-    let scope = caller_scope(&state, &headers);
-    if let Ok((account, region)) = &scope {
-        call.account = account.clone();
-        call.region = region.clone();
-    }
+    let scope = caller_scope(&state, &headers).map(|(account, region)| {
+        call.account = account;
+        call.region = region;
+    });
     let body = match read_body(&headers, body).await {
         Ok(b) => b,
         Err(e) => return finish(&call, Err(e)),
@@ -316,7 +324,7 @@ async fn legacy_envelope(call: &Call, body: Body) -> Response {
 /// Any method but POST on the API root: AWS's front end cannot tell which operation is meant.
 pub async fn other_method(State(state): State<Arc<AppState>>) -> Response {
     let call = Call {
-        request_id: uuid::Uuid::new_v4().to_string(),
+        request_id: new_request_id(),
         account: state.config.default_account.clone(),
         region: state.config.default_region.clone(),
         op: None,
