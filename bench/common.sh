@@ -10,10 +10,11 @@ build() {
   (cd "$ROOT" && cargo build --release -q -p codecommit-local -p ccl-bench)
 }
 
-# start_server NAME → sets SERVER_URL and SERVER_PID; data in $WORK/NAME-data
+# start_server NAME → sets SERVER_URL and SERVER_PID; data in $WORK/NAME-data (wiped first
+# unless KEEP_DATA=1: a restart over the same repositories)
 start_server() {
   local name=$1
-  rm -rf "$WORK/$name-data"
+  [ "${KEEP_DATA:-0}" = 1 ] || rm -rf "$WORK/$name-data"
   CODECOMMIT_LOCAL_LOG=${LOG_LEVEL:-warn} "$BIN" --port 0 --data-dir "$WORK/$name-data" 2> "$WORK/$name.log" &
   SERVER_PID=$!
   for _ in $(seq 1 200); do

@@ -41,6 +41,8 @@ pub struct Config {
     /// Bytes of API request bodies held in memory at once (decoded); a call that would go over
     /// waits briefly, then gets `ThrottlingException`.
     pub max_body_memory: usize,
+    /// Background repository maintenance: on/off, what triggers a run, how hard it works.
+    pub maintenance: crate::git::maintenance::MaintenanceConfig,
 }
 
 /// Default body memory budget: two of the largest bodies, or a dozen of the largest commits.
@@ -70,6 +72,7 @@ impl Config {
             max_connections: None,
             open_pull_request_limit: crate::api::pull_requests::DEFAULT_OPEN_PULL_REQUEST_LIMIT,
             max_body_memory: DEFAULT_MAX_BODY_MEMORY,
+            maintenance: Default::default(),
         }
     }
 }

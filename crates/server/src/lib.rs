@@ -13,6 +13,7 @@ pub mod error;
 pub mod events;
 pub mod git;
 pub mod identity;
+pub mod logbuf;
 pub mod logging;
 pub mod protocol;
 pub mod serve;

@@ -63,6 +63,33 @@ struct Args {
     /// waits up to 2 s for room, then gets ThrottlingException (the SDKs retry it).
     #[arg(long, env = "CODECOMMIT_LOCAL_MAX_BODY_MEMORY", default_value_t = 128, value_parser = clap::value_parser!(u64).range(1..=1 << 40), value_name = "MIB")]
     max_body_memory: u64,
+    /// Background repository maintenance (geometric repacks with a multi-pack index and
+    /// bitmaps, commit-graph with changed-path Bloom filters): true or false.
+    #[arg(long, env = "CODECOMMIT_LOCAL_MAINTENANCE", default_value_t = true, action = clap::ArgAction::Set)]
+    maintenance: bool,
+    /// Loose objects (API commits, small pushes) in a repository that trigger maintenance.
+    #[arg(
+        long,
+        env = "CODECOMMIT_LOCAL_MAINTENANCE_LOOSE_OBJECTS",
+        default_value_t = 512
+    )]
+    maintenance_loose_objects: usize,
+    /// Packs not yet in the multi-pack index that trigger maintenance.
+    #[arg(long, env = "CODECOMMIT_LOCAL_MAINTENANCE_PACKS", default_value_t = 8)]
+    maintenance_packs: usize,
+    /// Bytes of packs not yet in the multi-pack index that trigger maintenance.
+    #[arg(long, env = "CODECOMMIT_LOCAL_MAINTENANCE_PACK_BYTES", default_value_t = 4 * 1024 * 1024)]
+    maintenance_pack_bytes: u64,
+    /// Repositories maintained at the same time.
+    #[arg(long, env = "CODECOMMIT_LOCAL_MAINTENANCE_JOBS", default_value_t = 1)]
+    maintenance_jobs: usize,
+    /// Threads one maintenance run may use for packing.
+    #[arg(
+        long,
+        env = "CODECOMMIT_LOCAL_MAINTENANCE_THREADS",
+        default_value_t = 1
+    )]
+    maintenance_threads: usize,
     /// Log filter: `error`, `warn`, `info` (one line per API call and git request), `debug`
     /// (adds each call's input, capped), or per target, e.g. `warn,codecommit_local::api=info`.
     #[arg(
@@ -129,6 +156,14 @@ fn main() -> ExitCode {
         open_pull_request_limit: args.max_open_pull_requests,
         max_body_memory: usize::try_from(args.max_body_memory.saturating_mul(1024 * 1024))
             .unwrap_or(usize::MAX),
+        maintenance: codecommit_local::git::maintenance::MaintenanceConfig {
+            enabled: args.maintenance,
+            loose_objects: args.maintenance_loose_objects,
+            packs: args.maintenance_packs,
+            pack_bytes: args.maintenance_pack_bytes,
+            jobs: args.maintenance_jobs,
+            threads: args.maintenance_threads,
+        },
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -172,28 +207,29 @@ fn main() -> ExitCode {
     })
 }
 
-/// Logs go to stderr through a background writer thread with a buffer, so request handlers
-/// never wait on the terminal or a pipe. Nothing is dropped: a full queue applies backpressure.
-fn init_logging(filter: &str) -> tracing_appender::non_blocking::WorkerGuard {
+/// Logs go to stderr through a background writer thread (`logbuf`): a request appends its
+/// formatted line to a buffer and never waits on the terminal or a pipe. Nothing is dropped.
+fn init_logging(filter: &str) -> Option<codecommit_local::logbuf::Guard> {
     use std::io::IsTerminal as _;
     let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|e| {
         eprintln!("codecommit-local: log filter `{filter}` is not valid ({e}); using `info`");
         tracing_subscriber::EnvFilter::new("info")
     });
     let ansi = std::io::stderr().is_terminal();
-    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .lossy(false)
-        .finish(std::io::BufWriter::with_capacity(
-            64 * 1024,
-            std::io::stderr(),
-        ));
-    tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
-        .with_ansi(ansi)
-        .with_writer(writer)
-        .init();
-    guard
+        .with_ansi(ansi);
+    match codecommit_local::logbuf::buffered(std::io::stderr()) {
+        Ok((writer, guard)) => {
+            builder.with_writer(writer).init();
+            Some(guard)
+        }
+        Err(_) => {
+            builder.with_writer(std::io::stderr).init();
+            None
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -2,9 +2,11 @@
 //! cached gix handles, per-repository writer locks, and the smart-HTTP transport that runs the
 //! real `git` binary.
 
+pub mod commitgraph;
 pub mod diff;
 pub mod history;
 pub mod linediff;
+pub mod maintenance;
 pub mod merge;
 pub mod objects;
 pub mod transport;
@@ -106,6 +108,7 @@ pub struct GitStore {
     handles: Mutex<HashMap<String, gix::ThreadSafeRepository>>,
     write_locks: Mutex<HashMap<String, Arc<Mutex<()>>>>,
     history: Mutex<HashMap<String, Arc<Mutex<history::HistoryIndex>>>>,
+    graphs: Mutex<HashMap<String, Arc<commitgraph::CommitGraph>>>,
 }
 
 impl GitStore {
@@ -137,7 +140,13 @@ impl GitStore {
             handles: Mutex::new(HashMap::new()),
             write_locks: Mutex::new(HashMap::new()),
             history: Mutex::new(HashMap::new()),
+            graphs: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// The directory that holds every repository as `<id>.git`.
+    pub fn repos_dir(&self) -> &Path {
+        &self.repos_dir
     }
 
     pub fn path(&self, id: &str) -> PathBuf {
@@ -174,6 +183,7 @@ impl GitStore {
         self.handles.lock().remove(id);
         self.write_locks.lock().remove(id);
         self.history.lock().remove(id);
+        self.graphs.lock().remove(id);
         let path = self.path(id);
         // Rename first so a half-deleted directory is never mistaken for a repository.
         let doomed = self
@@ -196,6 +206,7 @@ impl GitStore {
         self.handles.lock().clear();
         self.write_locks.lock().clear();
         self.history.lock().clear();
+        self.graphs.lock().clear();
         for entry in std::fs::read_dir(&self.repos_dir)?.flatten() {
             let doomed = self.tmp_dir.join(format!("reset-{}", uuid::Uuid::new_v4()));
             if std::fs::rename(entry.path(), &doomed).is_ok() {
@@ -256,6 +267,24 @@ impl GitStore {
             .entry(id.to_owned())
             .or_default()
             .clone()
+    }
+
+    /// The repository's commit-graph as maintenance last wrote it (read again when the file
+    /// changes; one `stat` per call otherwise).
+    pub fn commit_graph(&self, id: &str) -> Option<Arc<commitgraph::CommitGraph>> {
+        let path = self.path(id);
+        let Some(stamp) = commitgraph::CommitGraph::stamp_of(&path) else {
+            self.graphs.lock().remove(id);
+            return None;
+        };
+        if let Some(g) = self.graphs.lock().get(id)
+            && g.stamp == stamp
+        {
+            return Some(g.clone());
+        }
+        let graph = Arc::new(commitgraph::CommitGraph::open(&path)?);
+        self.graphs.lock().insert(id.to_owned(), graph.clone());
+        Some(graph)
     }
 
     /// Points HEAD at a branch so clones check it out (the repository's default branch).

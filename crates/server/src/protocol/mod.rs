@@ -51,7 +51,7 @@ struct Call {
 impl Call {
     fn new(state: &AppState) -> Call {
         Call {
-            request_id: uuid::Uuid::new_v4().to_string(),
+            request_id: new_request_id(),
             account: state.config.default_account.clone(),
             region: state.config.default_region.clone(),
             op: None,
@@ -60,6 +60,15 @@ impl Call {
             input: None,
         }
     }
+}
+
+/// A fresh request id, hex-encoded without going through `fmt` (it is made on every call).
+fn new_request_id() -> String {
+    let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
+    uuid::Uuid::new_v4()
+        .hyphenated()
+        .encode_lower(&mut buf)
+        .to_owned()
 }
 
 pub async fn handle(

@@ -12,6 +12,7 @@ mod git_transport;
 mod hostile_inputs;
 mod identity;
 mod logs;
+mod maintenance;
 mod merges;
 mod persistence;
 mod protocol;
