@@ -107,7 +107,11 @@ pub fn parse_amz_date(s: &str) -> Option<i64> {
     };
     let (year, month, day) = (num(0..4)?, num(4..6)?, num(6..8)?);
     let (hour, minute, second) = (num(9..11)?, num(11..13)?, num(13..15)?);
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
     {
         return None;
     }

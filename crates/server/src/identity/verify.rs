@@ -324,8 +324,7 @@ impl Identities {
         let names: Vec<&str> = signed.signed_headers.split(';').collect();
         if !names.contains(&"host") {
             return Err(Failure::Scope(
-                "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."
-                    .into(),
+                "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.".into(),
             ));
         }
         let payload_hashes: Vec<&str> = if presigned {
@@ -382,7 +381,12 @@ impl Identities {
 
     /// `HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request")`,
     /// remembered: it changes once a day per key and region.
-    fn signing_key(&self, credential: &Credential, signed: &Signed<'_>, service: &str) -> hmac::Key {
+    fn signing_key(
+        &self,
+        credential: &Credential,
+        signed: &Signed<'_>,
+        service: &str,
+    ) -> hmac::Key {
         self.signing_key_for(credential, signed.date, signed.region, service)
     }
 
@@ -535,7 +539,9 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 pub fn derive_signing_key(secret: &str, date: &str, region: &str, service: &str) -> hmac::Key {
-    let step = |key: &[u8], data: &str| hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, key), data.as_bytes());
+    let step = |key: &[u8], data: &str| {
+        hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, key), data.as_bytes())
+    };
     let k_date = step(format!("AWS4{secret}").as_bytes(), date);
     let k_region = step(k_date.as_ref(), region);
     let k_service = step(k_region.as_ref(), service);
@@ -721,9 +727,15 @@ mod tests {
     fn git_passwords_split() {
         let sig = "a".repeat(64);
         let pw = format!("20260101T120000Z{sig}");
-        assert_eq!(split_git_password(&pw), Some(("20260101T120000", sig.as_str())));
+        assert_eq!(
+            split_git_password(&pw),
+            Some(("20260101T120000", sig.as_str()))
+        );
         assert_eq!(split_git_password("hunter2"), None);
-        assert_eq!(split_git_password(&format!("20260101T120000Z{}", "G".repeat(64))), None);
+        assert_eq!(
+            split_git_password(&format!("20260101T120000Z{}", "G".repeat(64))),
+            None
+        );
     }
 
     #[test]

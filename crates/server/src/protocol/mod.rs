@@ -44,6 +44,7 @@ struct Call {
 
 pub async fn handle(
     State(state): State<Arc<AppState>>,
+    uri: axum::http::Uri,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
@@ -73,7 +74,7 @@ pub async fn handle(
     } else if essence.eq_ignore_ascii_case("application/x-www-form-urlencoded") && target.is_empty()
     {
         // The query protocol: STS at the same endpoint (identity::sts).
-        return query::handle(state, &headers, body).await;
+        return query::handle(state, &uri, &headers, body).await;
     } else if essence.eq_ignore_ascii_case("application/json") {
         return legacy_envelope(&call, body).await;
     } else {
@@ -81,16 +82,39 @@ pub async fn handle(
     }
 
     // Resolved first so that every log line names the caller's account and region, even for
-    // a call refused before the scope matters (oversize or malformed body).
-    let scope = caller_scope(&state, &headers);
+    // a call refused before the scope matters (oversize or malformed body). Under
+    // `--auth verify` the signature covers the body, so the caller is known once it is read.
+    let verify = state.config.auth.verify();
+    let mut scope = caller_scope(&state, &headers);
     if let Ok((caller, region)) = &scope {
         call.account = caller.account.clone();
         call.region = region.clone();
     }
-    let body = match read_body(&headers, body).await {
+    let (body, body_sha256) = match read_body(&headers, body, verify).await {
         Ok(b) => b,
         Err(e) => return finish(&call, Err(e)),
     };
+    if verify {
+        let request = crate::identity::verify::SignedRequest {
+            method: "POST",
+            path: uri.path(),
+            query: uri.query(),
+            headers: &headers,
+            body_sha256: body_sha256.as_deref().unwrap_or(""),
+        };
+        match state.identities.verify_request(
+            &request,
+            SIGNING_NAME,
+            crate::api::now_epoch() as i64,
+        ) {
+            Ok(v) => {
+                call.account = v.principal.account.clone();
+                call.region = v.region.clone();
+                scope = Ok((v.principal, v.region));
+            }
+            Err(failure) => return finish(&call, Err(auth_error(&failure))),
+        }
+    }
     // AWS parses the body before it looks at the target or the signature, but an empty body
     // with no usable target is an unknown operation. A well-formed call pays for one parse
     // only: the body is checked on its own just where the answer depends on it.
@@ -155,13 +179,35 @@ pub async fn handle(
     finish(&call, result)
 }
 
-/// The request body, at most `MAX_BODY_BYTES` once decoded. A `Content-Encoding: gzip` body
+/// The SigV4 signing name of CodeCommit.
+pub const SIGNING_NAME: &str = "codecommit";
+
+/// AWS's JSON exception for a request whose signature does not verify.
+pub fn auth_error(failure: &crate::identity::verify::Failure) -> ApiError {
+    use crate::identity::verify::Failure as F;
+    let code = match failure {
+        F::Missing => ErrorCode::MissingAuthenticationToken,
+        F::Incomplete(_) => ErrorCode::IncompleteSignature,
+        F::UnknownKey | F::InvalidToken => ErrorCode::UnrecognizedClient,
+        F::ExpiredToken => ErrorCode::ExpiredToken,
+        F::Mismatch { .. } | F::Expired(_) | F::Scope(_) => ErrorCode::InvalidSignature,
+    };
+    ApiError::client(code, failure.message())
+}
+
+/// The request body, at most `MAX_BODY_BYTES` once decoded, and (when `hash`) the hex SHA-256
+/// of the bytes as they arrived (what a SigV4 signature covers, compressed or not). A `Content-Encoding: gzip` body
 /// (HTTP clients and proxies that compress uploads) is gunzipped as it is read, like git
 /// request bodies; one that does not gunzip is not JSON, so a `SerializationException`.
 /// A body that cannot be read whole (cut short, a malformed chunk, nothing arriving for the
 /// body timeout) is a `SerializationException` too: only a body that is really too large gets
 /// the 413.
-async fn read_body(headers: &HeaderMap, body: Body) -> Result<bytes::Bytes, ApiError> {
+async fn read_body(
+    headers: &HeaderMap,
+    body: Body,
+    hash: bool,
+) -> Result<(bytes::Bytes, Option<String>), ApiError> {
+    let digest_of = |b: &[u8]| hash.then(|| crate::identity::verify::sha256_hex(b));
     use futures_util::{StreamExt as _, TryStreamExt as _};
     use tokio::io::AsyncReadExt as _;
     let too_large = || {
@@ -209,7 +255,7 @@ async fn read_body(headers: &HeaderMap, body: Body) -> Result<bytes::Bytes, ApiE
             }
             rest.extend_from_slice(&chunk);
         }
-        return Ok(match first {
+        let bytes = match first {
             // A body that arrived in one piece is not copied.
             Some(head) if rest.is_empty() => {
                 if head.len() > MAX_BODY_BYTES {
@@ -219,10 +265,27 @@ async fn read_body(headers: &HeaderMap, body: Body) -> Result<bytes::Bytes, ApiE
             }
             Some(_) => rest.into(),
             None => bytes::Bytes::new(),
-        });
+        };
+        let digest = digest_of(&bytes);
+        return Ok((bytes, digest));
     }
-    let raw =
-        tokio_util::io::StreamReader::new(body.into_data_stream().map_err(std::io::Error::other));
+    // The compressed bytes are hashed as they stream past the decoder.
+    let hasher = Arc::new(std::sync::Mutex::new(
+        hash.then(|| ring::digest::Context::new(&ring::digest::SHA256)),
+    ));
+    let feed = hasher.clone();
+    let raw = tokio_util::io::StreamReader::new(
+        body.into_data_stream()
+            .map_ok(move |chunk| {
+                if let Ok(mut h) = feed.lock()
+                    && let Some(ctx) = h.as_mut()
+                {
+                    ctx.update(&chunk);
+                }
+                chunk
+            })
+            .map_err(std::io::Error::other),
+    );
     let mut decoder = async_compression::tokio::bufread::GzipDecoder::new(raw);
     decoder.multiple_members(true);
     let mut out = Vec::new();
@@ -232,7 +295,14 @@ async fn read_body(headers: &HeaderMap, body: Body) -> Result<bytes::Bytes, ApiE
         .await
     {
         Ok(_) if out.len() > MAX_BODY_BYTES => Err(too_large()),
-        Ok(_) => Ok(out.into()),
+        Ok(_) => {
+            let digest = hasher
+                .lock()
+                .ok()
+                .and_then(|mut h| h.take())
+                .map(|ctx| crate::identity::verify::hex(ctx.finish().as_ref()));
+            Ok((out.into(), digest))
+        }
         // The connection failed (the body is not there), or the bytes do not gunzip.
         Err(e) if e.get_ref().is_some_and(|inner| inner.is::<axum::Error>()) => Err(unreadable(&e)),
         Err(_) => Err(ApiError::client(ErrorCode::Serialization, "")),

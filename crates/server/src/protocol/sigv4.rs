@@ -99,7 +99,9 @@ pub fn parse_signed(header: &str) -> Result<Signed<'_>, String> {
         ("SignedHeaders", signed_headers.is_some()),
     ] {
         if !value {
-            missing.push_str(&format!("Authorization header requires '{name}' parameter. "));
+            missing.push_str(&format!(
+                "Authorization header requires '{name}' parameter. "
+            ));
         }
     }
     if !missing.is_empty() {
@@ -179,13 +181,29 @@ mod tests {
         let s = parse_signed(h).unwrap();
         assert_eq!(
             (s.access_key_id, s.date, s.region, s.service, s.terminator),
-            ("AKID", "20260101", "eu-west-1", "codecommit", "aws4_request")
+            (
+                "AKID",
+                "20260101",
+                "eu-west-1",
+                "codecommit",
+                "aws4_request"
+            )
         );
         assert_eq!((s.signed_headers, s.signature), ("host;x-amz-date", "abcd"));
-        let e = parse_signed("AWS4-HMAC-SHA256 Credential=AKID/20260101/eu-west-1/codecommit/aws4_request").unwrap_err();
+        let e = parse_signed(
+            "AWS4-HMAC-SHA256 Credential=AKID/20260101/eu-west-1/codecommit/aws4_request",
+        )
+        .unwrap_err();
         assert!(e.starts_with("Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter."), "{e}");
-        assert!(parse_signed("AWS4-HMAC-SHA256 Credential=AKID, SignedHeaders=host, Signature=x").is_err());
-        assert!(parse_signed("Basic abc").unwrap_err().starts_with("Unsupported AWS 'algorithm'"));
+        assert!(
+            parse_signed("AWS4-HMAC-SHA256 Credential=AKID, SignedHeaders=host, Signature=x")
+                .is_err()
+        );
+        assert!(
+            parse_signed("Basic abc")
+                .unwrap_err()
+                .starts_with("Unsupported AWS 'algorithm'")
+        );
     }
 
     #[test]

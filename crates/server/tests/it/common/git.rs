@@ -6,6 +6,8 @@ use std::process::{Command, Output};
 
 pub struct Git {
     home: tempfile::TempDir,
+    /// Extra environment for every git command (CA bundle, AWS credentials, PATH, …).
+    env: Vec<(String, std::ffi::OsString)>,
 }
 
 impl Default for Git {
@@ -17,7 +19,21 @@ impl Default for Git {
 impl Git {
     pub fn new() -> Git {
         let home = tempfile::tempdir().expect("git home");
-        Git { home }
+        Git {
+            home,
+            env: Vec::new(),
+        }
+    }
+
+    /// Sets an environment variable for every git command of this runner.
+    pub fn set_env(&mut self, key: &str, value: impl Into<std::ffi::OsString>) {
+        self.env.retain(|(k, _)| k != key);
+        self.env.push((key.to_owned(), value.into()));
+    }
+
+    /// The runner's HOME.
+    pub fn home(&self) -> &Path {
+        self.home.path()
     }
 
     /// A fresh directory inside this runner's temp space.
@@ -42,6 +58,7 @@ impl Git {
             .env("GIT_COMMITTER_NAME", "Test Committer")
             .env("GIT_COMMITTER_EMAIL", "committer@example.com")
             .env("LC_ALL", "C")
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .args([
                 "-c",
                 "init.defaultBranch=main",
