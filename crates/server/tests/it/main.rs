@@ -9,6 +9,7 @@ mod auth;
 mod connections;
 mod content_read;
 mod content_write;
+mod git_https;
 mod git_transport;
 mod identity;
 mod merges;
