@@ -57,9 +57,10 @@ struct Args {
     /// [default: half the open-file limit less 64, at most 4096].
     #[arg(long, env = "CODECOMMIT_LOCAL_MAX_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..))]
     max_connections: Option<u32>,
-    /// Port of the HTTPS listener (0 picks a free one; `off`: no HTTPS).
-    #[arg(long, env = "CODECOMMIT_LOCAL_HTTPS_PORT", default_value = "4600", value_parser = https_port, value_name = "PORT|off")]
-    https_port: HttpsPort,
+    /// Port of the HTTPS listener (0 picks a free one; `off`: no HTTPS) [default: the HTTP
+    /// port + 1, so 4600; a free one when --port is 0].
+    #[arg(long, env = "CODECOMMIT_LOCAL_HTTPS_PORT", value_parser = https_port, value_name = "PORT|off")]
+    https_port: Option<HttpsPort>,
     /// PEM certificate chain for HTTPS [default: one signed by a local CA generated into
     /// DATA_DIR/tls/].
     #[arg(long, env = "CODECOMMIT_LOCAL_TLS_CERT", requires = "tls_key")]
@@ -156,7 +157,11 @@ fn main() -> ExitCode {
         header_timeout: args.header_timeout.0,
         body_timeout: args.body_timeout.0,
         max_connections: args.max_connections.map(|n| n as usize),
-        https_port: args.https_port.0,
+        https_port: match args.https_port {
+            Some(p) => p.0,
+            None if args.port == 0 => Some(0),
+            None => Some(args.port.checked_add(1).unwrap_or(0)),
+        },
         tls_cert: args.tls_cert,
         tls_key: args.tls_key,
         tls_names: args.tls_names,
