@@ -9,6 +9,8 @@
 //!   a keep-alive HTTP connection.
 //! * `writers ENDPOINT REPO N COMMITS` — N concurrent writers, one branch each; throughput and
 //!   lost-commit check.
+//! * `tls HTTPS_ADDR HTTP_ADDR CA RUNS` — a fresh connection's TLS handshake and first answer
+//!   (`GET /health`) against the HTTPS listener, interleaved with the same over plain HTTP.
 //! * `coldstart BIN RUNS` — time from spawning the server (fresh data dir) to its first answered
 //!   request, and its resident memory once idle.
 
@@ -16,6 +18,7 @@ mod client;
 mod coldstart;
 mod genrepo;
 mod scenarios;
+mod tls;
 
 use std::process::ExitCode;
 
@@ -27,6 +30,7 @@ fn main() -> ExitCode {
         Some("latency") => scenarios::latency(&args[1..]),
         Some("writers") => scenarios::writers(&args[1..]),
         Some("coldstart") => coldstart::run(&args[1..]),
+        Some("tls") => tls::run(&args[1..]),
         _ => Err("usage: ccl-bench bare PORT | gen-repo DIR [options] | latency ENDPOINT REPO SCENARIO N | writers ENDPOINT REPO N COMMITS".into()),
     };
     match result {

@@ -147,36 +147,43 @@ pub async fn bind(config: Config) -> Result<Bound, StartupError> {
         Some(url) => url.trim_end_matches('/').to_owned(),
         None => format!("http://{}:{}", url_host(&config.host), addr.port()),
     };
-    let tls = match https_listener {
-        None => None,
-        Some(l) => {
-            // The certificate also names the listening host and the public URL's host.
-            let mut names = config.tls_names.clone();
-            if !matches!(config.host.as_str(), "0.0.0.0" | "::") {
-                names.push(config.host.clone());
-            }
-            if let Some(host) = public_host(&base_url) {
-                names.push(host);
-            }
-            let (dir, cert, key) = (
-                config.data_dir.clone(),
-                config.tls_cert.clone(),
-                config.tls_key.clone(),
-            );
-            let made = tokio::task::spawn_blocking(move || {
-                std::fs::create_dir_all(&dir)
-                    .map_err(|e| format!("cannot create data dir {}: {e}", dir.display()))?;
-                tls::server_config(&dir, cert.as_deref(), key.as_deref(), &names)
-            })
+    // The certificate (made on the first start) and the store open side by side.
+    let tls = async {
+        let Some(l) = https_listener else {
+            return Ok(None);
+        };
+        // The certificate also names the listening host and the public URL's host.
+        let mut names = config.tls_names.clone();
+        if !matches!(config.host.as_str(), "0.0.0.0" | "::") {
+            names.push(config.host.clone());
+        }
+        if let Some(host) = public_host(&base_url) {
+            names.push(host);
+        }
+        let (dir, cert, key) = (
+            config.data_dir.clone(),
+            config.tls_cert.clone(),
+            config.tls_key.clone(),
+        );
+        let made = tokio::task::spawn_blocking(move || {
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| format!("cannot create data dir {}: {e}", dir.display()))?;
+            tls::server_config(&dir, cert.as_deref(), key.as_deref(), &names)
+        })
+        .await
+        .map_err(|e| StartupError(e.to_string()))?
+        .map_err(StartupError)?;
+        Ok::<_, StartupError>(Some((l, made)))
+    };
+    let open_config = config.clone();
+    let open_base = base_url.clone();
+    let state = async {
+        tokio::task::spawn_blocking(move || AppState::open(open_config, open_base))
             .await
             .map_err(|e| StartupError(e.to_string()))?
-            .map_err(StartupError)?;
-            Some((l, made))
-        }
     };
-    let state = tokio::task::spawn_blocking(move || AppState::open(config, base_url))
-        .await
-        .map_err(|e| StartupError(e.to_string()))??;
+    let (tls, state) = tokio::join!(tls, state);
+    let (tls, state) = (tls?, state?);
     let (https, tls_files) = match tls {
         Some((l, (server_config, files))) => (Some((l, server_config)), Some(files)),
         None => (None, None),

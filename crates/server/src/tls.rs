@@ -110,10 +110,19 @@ fn ensure_generated(dir: &Path, extra_names: &[String]) -> Result<TlsFiles, Stri
     let names = certificate_names(extra_names);
     let now = time::OffsetDateTime::now_utc();
 
-    let ca_key = if ca_path.is_file() && ca_key_path.is_file() {
-        let pem = std::fs::read_to_string(&ca_key_path)
-            .map_err(|e| io("cannot read", &ca_key_path, e))?;
-        rcgen::KeyPair::from_pem(&pem).map_err(|e| format!("{}: {e}", ca_key_path.display()))?
+    // A kept CA whose key cannot be read (a crash while it was first written) is made anew.
+    let kept = (ca_path.is_file() && ca_key_path.is_file())
+        .then(|| std::fs::read_to_string(&ca_key_path).ok())
+        .flatten()
+        .and_then(|pem| match rcgen::KeyPair::from_pem(&pem) {
+            Ok(k) => Some(k),
+            Err(e) => {
+                tracing::warn!(key = %ca_key_path.display(), error = %e, "the local CA's key is unreadable: making a new CA (clients must trust the new ca.pem)");
+                None
+            }
+        });
+    let ca_key = if let Some(key) = kept {
+        key
     } else {
         let key = rcgen::KeyPair::generate().map_err(|e| format!("generating the CA key: {e}"))?;
         let mut params = ca_params();
@@ -223,8 +232,8 @@ fn write_private(path: &Path, text: &str) -> Result<(), String> {
     let mut f = options
         .open(path)
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    // Not fsynced: what a crash cuts short is made again on the next start.
     f.write_all(text.as_bytes())
-        .and_then(|()| f.sync_all())
         .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
