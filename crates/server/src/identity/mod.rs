@@ -230,7 +230,7 @@ pub struct Identities {
     /// Temporary credentials our STS issued, by access key id (persisted in SQLite).
     sessions: RwLock<HashMap<String, Credential>>,
     /// Derived SigV4 signing keys (see `verify`).
-    signing_keys: parking_lot::Mutex<HashMap<verify::SigningKeyId, ring::hmac::Key>>,
+    signing_keys: RwLock<HashMap<verify::SigningKeyId, ring::hmac::Key>>,
 }
 
 impl Identities {
@@ -278,7 +278,7 @@ impl Identities {
             keys,
             git_users,
             sessions: RwLock::new(sessions),
-            signing_keys: parking_lot::Mutex::new(HashMap::new()),
+            signing_keys: RwLock::new(HashMap::new()),
         })
     }
 
@@ -359,7 +359,7 @@ impl Identities {
     /// Forgets all temporary credentials (the `/reset` endpoint; the store is wiped apart).
     pub fn clear_sessions(&self) {
         self.sessions.write().clear();
-        self.signing_keys.lock().clear();
+        self.signing_keys.write().clear();
     }
 }
 

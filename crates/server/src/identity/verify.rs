@@ -192,8 +192,8 @@ pub struct GitTarget<'a> {
     pub regions: &'a [String],
 }
 
-/// Which signing key: (access key, date, region, service).
-pub(super) type SigningKeyId = (String, String, String, String);
+/// Which signing key: `access key / date / region / service`.
+pub(super) type SigningKeyId = String;
 
 impl Identities {
     /// Checks a SigV4-signed request (header or presigned query) signed for `service`.
@@ -335,10 +335,11 @@ impl Identities {
         let key = self.signing_key(&credential, &signed, service);
         let mut first = None;
         for payload in payload_hashes {
-            let canonical = canonical_request(req, &names, presigned, payload);
+            let canonical =
+                canonical_request(req, &names, signed.signed_headers, presigned, payload);
             let string_to_sign = string_to_sign(date_text, &signed, &canonical);
-            let expected = hex(hmac::sign(&key, string_to_sign.as_bytes()).as_ref());
-            if constant_time_eq(expected.as_bytes(), signed.signature.as_bytes()) {
+            let tag = hmac::sign(&key, string_to_sign.as_bytes());
+            if hex_eq(tag.as_ref(), signed.signature) {
                 return Ok(Verified {
                     principal: credential.principal.clone(),
                     access_key_id: credential.access_key_id.clone(),
@@ -397,18 +398,24 @@ impl Identities {
         region: &str,
         service: &str,
     ) -> hmac::Key {
-        let id: SigningKeyId = (
-            credential.access_key_id.clone(),
-            date.to_owned(),
-            region.to_owned(),
-            service.to_owned(),
-        );
-        if let Some(k) = self.signing_keys.lock().get(&id) {
+        let key_id = &credential.access_key_id;
+        let mut id =
+            String::with_capacity(key_id.len() + date.len() + region.len() + service.len() + 3);
+        for (i, part) in [key_id.as_str(), date, region, service]
+            .into_iter()
+            .enumerate()
+        {
+            if i > 0 {
+                id.push('/');
+            }
+            id.push_str(part);
+        }
+        if let Some(k) = self.signing_keys.read().get(&id) {
             return k.clone();
         }
         let secret = credential.secret_access_key.as_deref().unwrap_or("");
         let key = derive_signing_key(secret, date, region, service);
-        let mut cache = self.signing_keys.lock();
+        let mut cache = self.signing_keys.write();
         if cache.len() >= 4096 {
             cache.clear();
         }
@@ -480,8 +487,8 @@ impl Identities {
                 let sts = format!(
                     "AWS4-HMAC-SHA256\n{timestamp}\n{date}/{region}/codecommit/aws4_request\n{hash}"
                 );
-                let expected = hex(hmac::sign(&signing_key, sts.as_bytes()).as_ref());
-                if constant_time_eq(expected.as_bytes(), signature.as_bytes()) {
+                let tag = hmac::sign(&signing_key, sts.as_bytes());
+                if hex_eq(tag.as_ref(), signature) {
                     return Ok(GitVerified {
                         principal: credential.principal.clone(),
                         region: Some(region.clone()),
@@ -550,24 +557,41 @@ pub fn derive_signing_key(secret: &str, date: &str, region: &str, service: &str)
 }
 
 fn string_to_sign(date_text: &str, signed: &Signed<'_>, canonical: &str) -> String {
-    format!(
-        "AWS4-HMAC-SHA256\n{date_text}\n{}/{}/{}/{}\n{}",
+    let mut out = String::with_capacity(160);
+    out.push_str("AWS4-HMAC-SHA256\n");
+    out.push_str(date_text);
+    out.push('\n');
+    for (i, part) in [
         signed.date,
         signed.region,
         signed.service,
         signed.terminator,
-        sha256_hex(canonical.as_bytes())
-    )
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        if i > 0 {
+            out.push('/');
+        }
+        out.push_str(part);
+    }
+    out.push('\n');
+    push_hex(
+        digest::digest(&digest::SHA256, canonical.as_bytes()).as_ref(),
+        &mut out,
+    );
+    out
 }
 
 /// The canonical request of SigV4 (non-S3 rules: the path normalized and encoded once more).
 fn canonical_request(
     req: &SignedRequest<'_>,
     signed_headers: &[&str],
+    signed_headers_text: &str,
     presigned: bool,
     payload_hash: &str,
 ) -> String {
-    let mut out = String::with_capacity(256);
+    let mut out = String::with_capacity(512);
     out.push_str(req.method);
     out.push('\n');
     out.push_str(&canonical_uri(req.path));
@@ -596,7 +620,7 @@ fn canonical_request(
         out.push('\n');
     }
     out.push('\n');
-    out.push_str(&signed_headers.join(";"));
+    out.push_str(signed_headers_text);
     out.push('\n');
     out.push_str(payload_hash);
     out
@@ -668,14 +692,33 @@ pub fn sha256_hex(data: &[u8]) -> String {
     hex(digest::digest(&digest::SHA256, data).as_ref())
 }
 
+const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
+
 pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(DIGITS[(b >> 4) as usize] as char);
-        s.push(DIGITS[(b & 15) as usize] as char);
-    }
+    push_hex(bytes, &mut s);
     s
+}
+
+fn push_hex(bytes: &[u8], out: &mut String) {
+    for b in bytes {
+        out.push(HEX_DIGITS[(b >> 4) as usize] as char);
+        out.push(HEX_DIGITS[(b & 15) as usize] as char);
+    }
+}
+
+/// Whether `hex` is the lowercase hex of `bytes`, in constant time.
+fn hex_eq(bytes: &[u8], hex: &str) -> bool {
+    let hex = hex.as_bytes();
+    if hex.len() != bytes.len() * 2 {
+        return false;
+    }
+    let mut diff = 0u8;
+    for (i, b) in bytes.iter().enumerate() {
+        diff |= hex[2 * i] ^ HEX_DIGITS[(b >> 4) as usize];
+        diff |= hex[2 * i + 1] ^ HEX_DIGITS[(b & 15) as usize];
+    }
+    diff == 0
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

@@ -85,6 +85,8 @@ pub async fn handle(
     // a call refused before the scope matters (oversize or malformed body). Under
     // `--auth verify` the signature covers the body, so the caller is known once it is read.
     let verify = state.config.auth.verify();
+    // (Under verify the unverified scope only names the log line of a body that cannot be
+    // read; the verified one replaces it.)
     let mut scope = caller_scope(&state, &headers);
     if let Ok((caller, region)) = &scope {
         call.account = caller.account.clone();
