@@ -18,10 +18,12 @@ recreate() {
   api DeleteRepository '{"repositoryName":"transport"}' > /dev/null
   api CreateRepository '{"repositoryName":"transport"}' > /dev/null
 }
-secs() { # secs CMD… → wall seconds
-  local s e
-  s=$(date +%s.%N); "$@"; e=$(date +%s.%N)
-  python3 -c "print(f'{$e - $s:.3f}')"
+# Server CPU time (user + system, clock ticks) from /proc.
+cpu() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; }
+secs() { # secs CMD… → "wall-seconds server-cpu-seconds"
+  local s e c0 c1
+  c0=$(cpu); s=$(date +%s.%N); "$@"; e=$(date +%s.%N); c1=$(cpu)
+  python3 -c "print(f'{$e - $s:.3f},{($c1 - $c0) / $(getconf CLK_TCK):.2f}')"
 }
 push() { recreate; secs git -C "$REPO" push -q "$1/v1/repos/transport" main; }
 clone() { rm -rf "$WORK/clone"; secs git clone -q --bare "$1/v1/repos/transport" "$WORK/clone"; }
@@ -48,10 +50,13 @@ python3 - "$WORK/https-rounds.txt" <<'PY'
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
 for op in ("push", "clone"):
-    http = [float(r[1]) for r in rows if r[0] == op]
-    https = [float(r[2]) for r in rows if r[0] == op]
+    http = [float(r[1].split(",")[0]) for r in rows if r[0] == op]
+    https = [float(r[2].split(",")[0]) for r in rows if r[0] == op]
+    cpu_http = sum(float(r[1].split(",")[1]) for r in rows if r[0] == op)
+    cpu_https = sum(float(r[2].split(",")[1]) for r in rows if r[0] == op)
     ratios = sorted(s / h for h, s in zip(http, https))
     print(f"{op}: http {statistics.median(http):.2f}s, https {statistics.median(https):.2f}s, "
           f"ratio of medians {statistics.median(https) / statistics.median(http):.3f}, "
-          f"per-round ratios {ratios[0]:.3f}–{ratios[-1]:.3f}")
+          f"per-round ratios {ratios[0]:.3f}–{ratios[-1]:.3f}; "
+          f"server CPU per {op} http {cpu_http / len(http):.2f}s, https {cpu_https / len(https):.2f}s")
 PY

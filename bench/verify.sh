@@ -17,11 +17,17 @@ access_key_id = "AKIABENCHEXAMPLE"
 secret_access_key = "bench-secret"
 arn = "arn:aws:iam::000000000000:user/bench"
 TOML
-# shellcheck disable=SC2086
-LOG_LEVEL=${LOG_LEVEL:-info} start_server verify-on ${ON_ARGS:---auth verify --principals $WORK/principals.toml}
-ON_URL=$SERVER_URL; ON_PID=$SERVER_PID
-LOG_LEVEL=${LOG_LEVEL:-info} start_server verify-off
-OFF_URL=$SERVER_URL; OFF_PID=$SERVER_PID
+start_on() {
+  # shellcheck disable=SC2086
+  LOG_LEVEL=${LOG_LEVEL:-info} start_server verify-on ${ON_ARGS:---auth verify --principals $WORK/principals.toml}
+  ON_URL=$SERVER_URL; ON_PID=$SERVER_PID
+}
+start_off() {
+  LOG_LEVEL=${LOG_LEVEL:-info} start_server verify-off
+  OFF_URL=$SERVER_URL; OFF_PID=$SERVER_PID
+}
+# ORDER=off-first starts the `off` server first (to check that the start order does not bias).
+if [ "${ORDER:-on-first}" = off-first ]; then start_off; start_on; else start_on; start_off; fi
 trap 'kill $ON_PID $OFF_PID 2>/dev/null; wait $ON_PID $OFF_PID 2>/dev/null' EXIT
 BODY='{"repositoryName":"bench"}'
 sign() { "$PY" "$ROOT/bench/sign.py" "$1" "$ON_URL/" "CodeCommit_20150413.$2" "$3" AKIABENCHEXAMPLE bench-secret us-east-1; }
