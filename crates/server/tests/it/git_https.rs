@@ -516,3 +516,33 @@ fn the_binary_names_its_ca_and_notices_tls_on_the_http_port() {
     assert!(again.has_log(&[&line]));
     assert_eq!(std::fs::read(&ca).unwrap(), first, "the CA is reused");
 }
+
+/// `--auth off` over HTTPS: git-remote-codecommit reaches a repository of the account its key
+/// names (any secret), because a repository the default account lacks asks for credentials.
+#[tokio::test]
+async fn off_mode_https_asks_for_credentials_before_not_found() {
+    let server = TestServer::start_with(|c| c.https_port = Some(0));
+    let client = server.client_in("111122223333", DEFAULT_REGION);
+    create_repo(&client, "elsewhere").await;
+    let mut git = https_git(&server);
+    aws_credentials(&mut git, "111122223333", "any-secret", None, DEFAULT_REGION);
+    git.set_env(
+        "CODE_COMMIT_ENDPOINT",
+        format!("localhost:{}", server.https_addr.unwrap().port()),
+    );
+    let work = git.push_new("codecommit://elsewhere", "work", &[&[("a", "off\n")]]);
+    let head = git.ok(&work, &["rev-parse", "HEAD"]);
+    assert_eq!(
+        branch_tip(&client, "elsewhere", "main").await.as_deref(),
+        Some(head.as_str())
+    );
+    // Without credentials, the HTTPS answer is a challenge, not "not found".
+    let stderr = git.fails(
+        git.root(),
+        &["ls-remote", &https_url(&server, "/v1/repos/elsewhere")],
+    );
+    assert!(stderr.contains("could not read Username"), "{stderr}");
+    // A repository that really is missing is still not found once credentials come.
+    let stderr = git.fails(git.root(), &["ls-remote", "codecommit://nowhere"]);
+    assert!(stderr.contains("not found"), "{stderr}");
+}
