@@ -546,3 +546,22 @@ async fn off_mode_https_asks_for_credentials_before_not_found() {
     let stderr = git.fails(git.root(), &["ls-remote", "codecommit://nowhere"]);
     assert!(stderr.contains("not found"), "{stderr}");
 }
+
+/// `--tls-cert`/`--tls-key`: a given certificate is served as it is (here, one another
+/// server generated), and no CA is generated.
+#[tokio::test]
+async fn a_given_certificate_is_served() {
+    let first = TestServer::start_with(|c| c.https_port = Some(0));
+    let tls = first.data_dir.join("tls");
+    let server = TestServer::start_with(|c| {
+        c.https_port = Some(0);
+        c.tls_cert = Some(tls.join("server.pem"));
+        c.tls_key = Some(tls.join("server-key.pem"));
+    });
+    assert!(server.ca.is_none());
+    assert!(!server.data_dir.join("tls").exists());
+    create_repo(&server.client(), "given").await;
+    let mut git = Git::new();
+    git.set_env("GIT_SSL_CAINFO", tls.join("ca.pem"));
+    git.push_new(&https_url(&server, "/v1/repos/given"), "work", &[&[("a", "given\n")]]);
+}
