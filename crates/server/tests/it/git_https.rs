@@ -563,5 +563,9 @@ async fn a_given_certificate_is_served() {
     create_repo(&server.client(), "given").await;
     let mut git = Git::new();
     git.set_env("GIT_SSL_CAINFO", tls.join("ca.pem"));
-    git.push_new(&https_url(&server, "/v1/repos/given"), "work", &[&[("a", "given\n")]]);
+    git.push_new(
+        &https_url(&server, "/v1/repos/given"),
+        "work",
+        &[&[("a", "given\n")]],
+    );
 }
