@@ -9,6 +9,8 @@
 //!   a keep-alive HTTP connection.
 //! * `writers ENDPOINT REPO N COMMITS` — N concurrent writers, one branch each; throughput and
 //!   lost-commit check.
+//! * `tls HTTPS_ADDR HTTP_ADDR CA RUNS` — a fresh connection's TLS handshake and first answer
+//!   (`GET /health`) against the HTTPS listener, interleaved with the same over plain HTTP.
 //! * `coldstart BIN RUNS` — time from spawning the server (fresh data dir) to its first answered
 //!   request, and its resident memory once idle.
 //! * `pulls ENDPOINT SCENARIO …` — pull-request latency, listing at scale, push overhead of
@@ -19,6 +21,7 @@ mod coldstart;
 mod genrepo;
 mod pulls;
 mod scenarios;
+mod tls;
 
 use std::process::ExitCode;
 
@@ -31,7 +34,8 @@ fn main() -> ExitCode {
         Some("writers") => scenarios::writers(&args[1..]),
         Some("coldstart") => coldstart::run(&args[1..]),
         Some("pulls") => pulls::run(&args[1..]),
-        _ => Err("usage: ccl-bench bare PORT | gen-repo DIR [options] | latency ENDPOINT REPO SCENARIO N | writers ENDPOINT REPO N COMMITS | pulls ENDPOINT SCENARIO …".into()),
+        Some("tls") => tls::run(&args[1..]),
+        _ => Err("usage: ccl-bench bare PORT | gen-repo DIR [options] | latency ENDPOINT REPO SCENARIO N | writers ENDPOINT REPO N COMMITS | pulls ENDPOINT SCENARIO … | tls …".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

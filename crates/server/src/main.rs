@@ -1,7 +1,8 @@
 //! The `codecommit-local` binary: parses flags (also read from the environment) and serves.
 
 use clap::Parser;
-use codecommit_local::{Config, bind, config::default_data_dir};
+use codecommit_local::config::{AuthMode, default_data_dir};
+use codecommit_local::{Config, bind};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -99,6 +100,52 @@ struct Args {
         value_name = "FILTER"
     )]
     log: String,
+    /// Port of the HTTPS listener (0 picks a free one; `off`: no HTTPS) [default: the HTTP
+    /// port + 1, so 4600; a free one when --port is 0].
+    #[arg(long, env = "CODECOMMIT_LOCAL_HTTPS_PORT", value_parser = https_port, value_name = "PORT|off")]
+    https_port: Option<HttpsPort>,
+    /// PEM certificate chain for HTTPS [default: one signed by a local CA generated into
+    /// DATA_DIR/tls/].
+    #[arg(long, env = "CODECOMMIT_LOCAL_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(long, env = "CODECOMMIT_LOCAL_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Extra names (DNS names or IP addresses) for the generated certificate, besides
+    /// localhost, 127.0.0.1 and ::1; repeat the flag or separate with commas.
+    #[arg(
+        long = "tls-name",
+        env = "CODECOMMIT_LOCAL_TLS_NAMES",
+        value_delimiter = ','
+    )]
+    tls_names: Vec<String>,
+    /// `off`: any signature and git credentials are accepted (the access key still names the
+    /// caller); `verify`: SigV4 signatures and git credentials are checked as AWS does.
+    #[arg(long, env = "CODECOMMIT_LOCAL_AUTH", value_enum, default_value = "off")]
+    auth: Auth,
+    /// Refuse `POST /reset` (it is unauthenticated).
+    #[arg(long, env = "CODECOMMIT_LOCAL_DISABLE_RESET")]
+    disable_reset: bool,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum Auth {
+    Off,
+    Verify,
+}
+
+/// An HTTPS port, or none.
+#[derive(Clone, Copy, Debug)]
+struct HttpsPort(Option<u16>);
+
+fn https_port(s: &str) -> Result<HttpsPort, String> {
+    let s = s.trim();
+    if s.eq_ignore_ascii_case("off") || s.eq_ignore_ascii_case("none") {
+        return Ok(HttpsPort(None));
+    }
+    s.parse::<u16>()
+        .map(|p| HttpsPort(Some(p)))
+        .map_err(|_| format!("`{s}` is not a port number or `off`"))
 }
 
 /// A time limit given in seconds; `None` for 0 (no limit).
@@ -164,6 +211,19 @@ fn main() -> ExitCode {
             jobs: args.maintenance_jobs,
             threads: args.maintenance_threads,
         },
+        https_port: match args.https_port {
+            Some(p) => p.0,
+            None if args.port == 0 => Some(0),
+            None => Some(args.port.checked_add(1).unwrap_or(0)),
+        },
+        tls_cert: args.tls_cert,
+        tls_key: args.tls_key,
+        tls_names: args.tls_names,
+        auth: match args.auth {
+            Auth::Off => AuthMode::Off,
+            Auth::Verify => AuthMode::Verify,
+        },
+        reset_enabled: !args.disable_reset,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -191,8 +251,22 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        tracing::info!(addr = %bound.addr, data_dir = %data_dir.display(), base_url = %bound.state.base_url, "codecommit-local listening");
-        // A fixed line on stderr that scripts (and the restart tests) wait for.
+        let auth = if bound.state.config.auth.verify() { "verify" } else { "off" };
+        tracing::info!(addr = %bound.addr, data_dir = %data_dir.display(), base_url = %bound.state.base_url, auth, "codecommit-local listening");
+        if let (Some(addr), Some(files)) = (bound.https_addr, &bound.tls_files) {
+            match &files.ca {
+                Some(ca) => {
+                    tracing::info!(addr = %addr, ca = %ca.display(), names = %files.names.join(","), "HTTPS listening; clients trust the local CA with GIT_SSL_CAINFO={0} / AWS_CA_BUNDLE={0}", ca.display());
+                    eprintln!("codecommit-local listening on https://{addr} (trust GIT_SSL_CAINFO={0} / AWS_CA_BUNDLE={0})", ca.display());
+                }
+                None => {
+                    tracing::info!(addr = %addr, cert = %files.cert.display(), "HTTPS listening");
+                    eprintln!("codecommit-local listening on https://{addr}");
+                }
+            }
+        }
+        // A fixed line on stderr that scripts (and the restart tests) wait for; last, so the
+        // HTTPS line is out before it.
         eprintln!("codecommit-local listening on http://{}", bound.addr);
         match bound.serve(shutdown_signal()).await {
             Ok(()) => {

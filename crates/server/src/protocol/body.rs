@@ -116,12 +116,14 @@ fn unreadable(e: &dyn std::fmt::Display) -> ApiError {
 /// as it is read, like git request bodies; one that does not gunzip is not JSON, so a
 /// `SerializationException`. A body that cannot be read whole (cut short, a malformed chunk,
 /// nothing arriving for the body timeout) is a `SerializationException` too: only a body that
-/// is really too large gets the 413.
+/// is really too large gets the 413. With `hash`, also the hex SHA-256 of the bytes as they
+/// arrived (what a SigV4 signature covers, compressed or not).
 pub async fn read<'a>(
     headers: &HeaderMap,
     body: Body,
     budget: &'a BodyBudget,
-) -> Result<(Bytes, Reservation<'a>), ApiError> {
+    hash: bool,
+) -> Result<(Bytes, Option<String>, Reservation<'a>), ApiError> {
     use futures_util::StreamExt as _;
     let gzip = headers
         .get(header::CONTENT_ENCODING)
@@ -136,8 +138,8 @@ pub async fn read<'a>(
         .and_then(|v| v.trim().parse::<u64>().ok());
     let mut reserved = Reservation::new(budget);
     if gzip {
-        let bytes = read_gzip(body, &mut reserved).await?;
-        return Ok((bytes, reserved));
+        let (bytes, digest) = read_gzip(body, &mut reserved, hash).await?;
+        return Ok((bytes, digest, reserved));
     }
     if let Some(n) = declared {
         if n > MAX_BODY_BYTES as u64 {
@@ -178,15 +180,33 @@ pub async fn read<'a>(
         Some(_) => rest.into(),
         None => Bytes::new(),
     };
-    Ok((bytes, reserved))
+    let digest = hash.then(|| crate::identity::verify::sha256_hex(&bytes));
+    Ok((bytes, digest, reserved))
 }
 
 /// A gzip body, gunzipped as it arrives; the decoded bytes are what the budget counts.
-async fn read_gzip(body: Body, reserved: &mut Reservation<'_>) -> Result<Bytes, ApiError> {
+async fn read_gzip(
+    body: Body,
+    reserved: &mut Reservation<'_>,
+    hash: bool,
+) -> Result<(Bytes, Option<String>), ApiError> {
     use futures_util::TryStreamExt as _;
     use tokio::io::AsyncReadExt as _;
-    let raw =
-        tokio_util::io::StreamReader::new(body.into_data_stream().map_err(std::io::Error::other));
+    // The compressed bytes are hashed as they stream past the decoder.
+    let hasher = std::sync::Arc::new(parking_lot::Mutex::new(
+        hash.then(|| ring::digest::Context::new(&ring::digest::SHA256)),
+    ));
+    let feed = hasher.clone();
+    let raw = tokio_util::io::StreamReader::new(
+        body.into_data_stream()
+            .map_ok(move |chunk| {
+                if let Some(ctx) = feed.lock().as_mut() {
+                    ctx.update(&chunk);
+                }
+                chunk
+            })
+            .map_err(std::io::Error::other),
+    );
     let mut decoder = async_compression::tokio::bufread::GzipDecoder::new(raw);
     decoder.multiple_members(true);
     let mut out = Vec::new();
@@ -207,5 +227,9 @@ async fn read_gzip(body: Body, reserved: &mut Reservation<'_>) -> Result<Bytes, 
         reserved.grow(n).await?;
         out.extend_from_slice(&buf[..n]);
     }
-    Ok(out.into())
+    let digest = hasher
+        .lock()
+        .take()
+        .map(|ctx| crate::identity::verify::hex(ctx.finish().as_ref()));
+    Ok((out.into(), digest))
 }

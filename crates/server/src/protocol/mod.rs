@@ -73,6 +73,7 @@ fn new_request_id() -> String {
 
 pub async fn handle(
     State(state): State<Arc<AppState>>,
+    uri: axum::http::Uri,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
@@ -96,7 +97,7 @@ pub async fn handle(
     } else if essence.eq_ignore_ascii_case("application/x-www-form-urlencoded") && target.is_empty()
     {
         // The query protocol: STS at the same endpoint (identity::sts).
-        return query::handle(state, &headers, body).await;
+        return query::handle(state, &uri, &headers, body).await;
     } else if essence.eq_ignore_ascii_case("application/json") {
         return legacy_envelope(&call, &headers, body, &state.body_memory).await;
     } else {
@@ -104,20 +105,46 @@ pub async fn handle(
     }
 
     // Resolved first so that every log line names the caller's account and region, even for
-    // a call refused before the scope matters (oversize or malformed body).
-    let scope = caller_scope(&state, &headers);
+    // a call refused before the scope matters (oversize or malformed body). Under
+    // `--auth verify` the signature covers the body, so the caller is known once it is read.
+    let verify = state.config.auth.verify();
+    // (Under verify the unverified scope only names the log line of a body that cannot be
+    // read; the verified one replaces it.)
+    let mut scope = caller_scope(&state, &headers);
     if let Ok((caller, region)) = &scope {
         call.account = caller.account.clone();
         call.region = region.clone();
     }
     // The reservation is held until the answer is written: the body and what is decoded
     // from it stay within the body memory budget.
-    let (body, _reserved) = match body::read(&headers, body, &state.body_memory).await {
-        Ok(b) => b,
-        Err(e) => return finish(&call, Err(e)),
-    };
+    let (body, body_sha256, _reserved) =
+        match body::read(&headers, body, &state.body_memory, verify).await {
+            Ok(b) => b,
+            Err(e) => return finish(&call, Err(e)),
+        };
     if tracing::enabled!(target: "codecommit_local::api", tracing::Level::DEBUG) {
         call.input = Some(body.clone());
+    }
+    if verify {
+        let request = crate::identity::verify::SignedRequest {
+            method: "POST",
+            path: uri.path(),
+            query: uri.query(),
+            headers: &headers,
+            body_sha256: body_sha256.as_deref().unwrap_or(""),
+        };
+        match state.identities.verify_request(
+            &request,
+            SIGNING_NAME,
+            crate::api::now_epoch() as i64,
+        ) {
+            Ok(v) => {
+                call.account = v.principal.account.clone();
+                call.region = v.region.clone();
+                scope = Ok((v.principal, v.region));
+            }
+            Err(failure) => return finish(&call, Err(auth_error(&failure))),
+        }
     }
     // AWS parses the body before it looks at the target or the signature, but an empty body
     // with no usable target is an unknown operation. A well-formed call pays for one parse
@@ -188,6 +215,22 @@ pub async fn handle(
         other => other,
     };
     finish(&call, result)
+}
+
+/// The SigV4 signing name of CodeCommit.
+pub const SIGNING_NAME: &str = "codecommit";
+
+/// AWS's JSON exception for a request whose signature does not verify.
+pub fn auth_error(failure: &crate::identity::verify::Failure) -> ApiError {
+    use crate::identity::verify::Failure as F;
+    let code = match failure {
+        F::Missing => ErrorCode::MissingAuthenticationToken,
+        F::Incomplete(_) => ErrorCode::IncompleteSignature,
+        F::UnknownKey | F::InvalidToken => ErrorCode::UnrecognizedClient,
+        F::ExpiredToken => ErrorCode::ExpiredToken,
+        F::Mismatch { .. } | F::Expired(_) | F::Scope(_) => ErrorCode::InvalidSignature,
+    };
+    ApiError::client(code, failure.message())
 }
 
 /// Who calls and in which region: the principal of the SigV4 access key and the credential
@@ -327,8 +370,8 @@ async fn legacy_envelope(
     budget: &body::BodyBudget,
 ) -> Response {
     // Read within the same limits as any body; one that cannot be read counts as empty.
-    let (bytes, _reserved) = match body::read(headers, body, budget).await {
-        Ok((bytes, reserved)) => (bytes, Some(reserved)),
+    let (bytes, _reserved) = match body::read(headers, body, budget, false).await {
+        Ok((bytes, _, reserved)) => (bytes, Some(reserved)),
         Err(_) => (bytes::Bytes::new(), None),
     };
     let (code, key) =

@@ -5,9 +5,11 @@
 mod common;
 
 mod accounts;
+mod auth;
 mod connections;
 mod content_read;
 mod content_write;
+mod git_https;
 mod git_transport;
 mod hostile_inputs;
 mod identity;
