@@ -2,6 +2,9 @@
 
 use crate::config::Config;
 use crate::events::Events;
+use crate::events::deliver::Deliverer;
+use crate::events::outbox::Outbox;
+use crate::events::triggers::Triggers;
 use crate::git::GitStore;
 use crate::identity::Identities;
 use crate::store::Store;
@@ -17,6 +20,12 @@ pub struct AppState {
     pub events: Events,
     /// Who callers are: principals file, STS sessions (see `identity`).
     pub identities: Identities,
+    /// Repository triggers (configurations, served from memory).
+    pub triggers: Triggers,
+    /// Events waiting for delivery, durable in SQLite.
+    pub outbox: Outbox,
+    /// SDK clients and the webhook client that deliver events.
+    pub deliverer: Deliverer,
     /// Held for the server's lifetime: one server per data directory.
     _lock: File,
 }
@@ -55,6 +64,11 @@ impl AppState {
             &store,
         )
         .map_err(|e| StartupError(format!("identities: {e}")))?;
+        let triggers =
+            Triggers::load(&store).map_err(|e| StartupError(format!("triggers: {e}")))?;
+        let outbox = Outbox::open(&store, &config.delivery)
+            .map_err(|e| StartupError(format!("event outbox: {e}")))?;
+        let deliverer = Deliverer::new(config.delivery.clone());
         let state = AppState {
             config,
             base_url,
@@ -62,6 +76,9 @@ impl AppState {
             git,
             events: Events::default(),
             identities,
+            triggers,
+            outbox,
+            deliverer,
             _lock: lock,
         };
         state.reconcile();

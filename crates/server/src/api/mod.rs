@@ -12,6 +12,7 @@ pub mod repositories;
 pub mod specs;
 pub mod tags;
 pub mod tree_edit;
+pub mod triggers;
 pub mod validate;
 
 use crate::error::ApiResult;

@@ -2,7 +2,9 @@
 //! bottom is the list of what the server answers.
 
 use super::serialization::decode;
-use crate::api::{Ctx, branches, commits, diffs, files, history, merges, repositories, tags};
+use crate::api::{
+    Ctx, branches, commits, diffs, files, history, merges, repositories, tags, triggers,
+};
 use crate::error::{ApiError, ApiResult};
 use codecommit_model::{ErrorCode, Operation};
 use serde::Serialize;
@@ -72,6 +74,10 @@ pub fn dispatch(op: Operation, ctx: &Ctx<'_>, body: &[u8]) -> ApiResult<Vec<u8>>
         O::CreateUnreferencedMergeCommit => {
             json(ctx, body, merges::create_unreferenced_merge_commit)
         }
+        // Triggers
+        O::PutRepositoryTriggers => json(ctx, body, triggers::put_repository_triggers),
+        O::GetRepositoryTriggers => json(ctx, body, triggers::get_repository_triggers),
+        O::TestRepositoryTriggers => json(ctx, body, triggers::test_repository_triggers),
         // Not built yet: each answers a clear error naming itself.
         O::AssociateApprovalRuleTemplateWithRepository
         | O::BatchAssociateApprovalRuleTemplateWithRepositories
@@ -93,7 +99,6 @@ pub fn dispatch(op: Operation, ctx: &Ctx<'_>, body: &[u8]) -> ApiResult<Vec<u8>>
         | O::GetPullRequest
         | O::GetPullRequestApprovalStates
         | O::GetPullRequestOverrideState
-        | O::GetRepositoryTriggers
         | O::ListApprovalRuleTemplates
         | O::ListAssociatedApprovalRuleTemplatesForRepository
         | O::ListPullRequests
@@ -106,8 +111,6 @@ pub fn dispatch(op: Operation, ctx: &Ctx<'_>, body: &[u8]) -> ApiResult<Vec<u8>>
         | O::PostCommentForPullRequest
         | O::PostCommentReply
         | O::PutCommentReaction
-        | O::PutRepositoryTriggers
-        | O::TestRepositoryTriggers
         | O::UpdateApprovalRuleTemplateContent
         | O::UpdateApprovalRuleTemplateDescription
         | O::UpdateApprovalRuleTemplateName

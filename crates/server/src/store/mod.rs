@@ -279,6 +279,22 @@ impl Store {
         Ok(out)
     }
 
+    /// Like [`Self::write`], committed without the extra WAL fsync: for records that follow a
+    /// ref move (the event outbox) and delivery bookkeeping. What `f` wrote survives a `kill -9`
+    /// once this returns (it is in the WAL), like the ref move itself; only a power loss could
+    /// undo it.
+    pub fn write_relaxed<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> ApiResult<T>,
+    ) -> ApiResult<T> {
+        let _writer = self.writer.lock();
+        let mut conn = self.relaxed.lock();
+        let tx = conn.transaction()?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
     /// Runs `f` on a read connection: a consistent snapshot of what was committed, never
     /// waiting for writers.
     pub fn read<T>(&self, f: impl FnOnce(&Connection) -> ApiResult<T>) -> ApiResult<T> {
