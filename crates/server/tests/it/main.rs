@@ -7,6 +7,7 @@ mod common;
 mod accounts;
 mod content_read;
 mod content_write;
+mod events;
 mod git_transport;
 mod identity;
 mod merges;

@@ -5,6 +5,8 @@
 
 pub mod git;
 pub mod http;
+pub mod moto;
+pub mod recorder;
 
 use aws_sdk_codecommit::Client;
 use aws_sdk_codecommit::config::{BehaviorVersion, Credentials, Region};
