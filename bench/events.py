@@ -4,12 +4,13 @@ Three servers run side by side on one machine, measured in interleaved rounds:
   none   no triggers, no endpoint (events recorded, nothing delivered)
   alive  10 SNS triggers + EventBridge, delivering to a local moto server
   down   the same 10 triggers + EventBridge, the endpoint refusing connections
-Per round and server: median PutFile latency (ccl-bench, one keep-alive connection) and median
-`git push` latency (one new commit per push). Then: deliveries per second to moto, for trigger
+Per round and server: median PutFile latency (ccl-bench, one keep-alive connection), back to
+back and paced (one call every PACE_MS), and median `git push` latency (one new commit per
+push). Then: deliveries per second to moto, for trigger
 records (SNS Publish) and for EventBridge events (PutEvents, 10 per call).
 
 Run through bench/events.sh (it builds the release binaries and picks moto's Python, which has
-boto3). Settings: ROUNDS, N_PUT, N_PUSH, DRAIN_WRITES.
+boto3). Settings: ROUNDS, N_PUT, N_PUSH, PACE_MS, DRAIN_WRITES.
 """
 
 import json
@@ -36,6 +37,7 @@ ROUNDS = int(os.environ.get("ROUNDS", "5"))
 N_PUT = int(os.environ.get("N_PUT", "100"))
 N_PUSH = int(os.environ.get("N_PUSH", "15"))
 DRAIN_WRITES = int(os.environ.get("DRAIN_WRITES", "100"))
+PACE_MS = int(os.environ.get("PACE_MS", "20"))
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
 GIT_ENV = dict(
@@ -112,9 +114,12 @@ def main():
         aws_secret_access_key="test",
     )
     sns, sqs, events = boto3.client("sns", **aws), boto3.client("sqs", **aws), boto3.client("events", **aws)
-    topic = sns.create_topic(Name="bench-pushes")["TopicArn"]
-    queue = sqs.create_queue(QueueName="bench-pushes-q")["QueueUrl"]
-    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=f"arn:aws:sqs:{REGION}:{ACCOUNT}:bench-pushes-q")
+    # Ten topics, each with an SQS subscriber: each trigger has its own destination.
+    topics = []
+    for i in range(10):
+        topics.append(sns.create_topic(Name=f"bench-pushes-{i}")["TopicArn"])
+        sqs.create_queue(QueueName=f"bench-pushes-{i}-q")
+        sns.subscribe(TopicArn=topics[-1], Protocol="sqs", Endpoint=f"arn:aws:sqs:{REGION}:{ACCOUNT}:bench-pushes-{i}-q")
     bus_queue = sqs.create_queue(QueueName="bench-bus-q")["QueueUrl"]
     events.put_rule(Name="bench", EventPattern=json.dumps({"source": ["aws.codecommit"]}))
     events.put_targets(Rule="bench", Targets=[{"Id": "q", "Arn": f"arn:aws:sqs:{REGION}:{ACCOUNT}:bench-bus-q"}])
@@ -147,7 +152,7 @@ def main():
         git(work, "push", "-q", "origin", "main")
         if name != "none":
             triggers = [
-                {"name": f"t{i}", "destinationArn": topic, "branches": [], "events": ["all"]}
+                {"name": f"t{i}", "destinationArn": topics[i], "branches": [], "events": ["all"]}
                 for i in range(10)
             ]
             api(url, "PutRepositoryTriggers", {"repositoryName": "bench", "triggers": triggers})
@@ -168,8 +173,9 @@ def main():
             samples.append((time.perf_counter() - t) * 1000)
         return median(samples)
 
-    def put_latency(url):
-        out = subprocess.run([BENCH, "latency", url, "bench", "put-file", str(N_PUT)], check=True, capture_output=True, text=True).stdout
+    def put_latency(url, pace_ms=0):
+        env = dict(os.environ, CCL_BENCH_PACE_MS=str(pace_ms))
+        out = subprocess.run([BENCH, "latency", url, "bench", "put-file", str(N_PUT)], check=True, capture_output=True, text=True, env=env).stdout
         return float(out.split("\t")[1])
 
     rows = []
@@ -178,28 +184,29 @@ def main():
         result = {}
         for name in order[r % 3:] + order[: r % 3]:
             url, work = servers[name]
-            result[name] = (put_latency(url), push_latency(work))
+            result[name] = (put_latency(url), push_latency(work), put_latency(url, PACE_MS))
         rows.append(result)
         print(
             f"round {r + 1}: PutFile ms none {result['none'][0]:.2f} alive {result['alive'][0]:.2f} down {result['down'][0]:.2f} | "
-            f"push ms none {result['none'][1]:.1f} alive {result['alive'][1]:.1f} down {result['down'][1]:.1f}",
+            f"push ms none {result['none'][1]:.1f} alive {result['alive'][1]:.1f} down {result['down'][1]:.1f} | "
+            f"paced PutFile ms none {result['none'][2]:.2f} alive {result['alive'][2]:.2f} down {result['down'][2]:.2f}",
             flush=True,
         )
     # Let the live server catch up before the throughput runs.
     wait_drained(servers["alive"][0])
 
     def ratio(kind, name):
-        i = 0 if kind == "put" else 1
+        i = {"put": 0, "push": 1, "paced": 2}[kind]
         rs = [row[name][i] / row["none"][i] for row in rows]
         return median(rs), min(rs), max(rs)
 
     print()
     print(f"{'':24} {'median':>8} {'min':>6} {'max':>6}")
-    for kind, label in [("put", "PutFile"), ("push", "push")]:
+    for kind, label in [("put", "PutFile"), ("paced", f"PutFile/{PACE_MS}ms"), ("push", "push")]:
         for name in ["alive", "down"]:
             m, lo, hi = ratio(kind, name)
             print(f"{label + ' ' + name + '/none':24} {m:8.3f} {lo:6.3f} {hi:6.3f}")
-    for kind, i in [("PutFile", 0), ("push", 1)]:
+    for kind, i in [("PutFile", 0), ("push", 1), (f"PutFile/{PACE_MS}ms", 2)]:
         print(
             f"{kind} median ms: none {median([r['none'][i] for r in rows]):.2f}, "
             f"alive {median([r['alive'][i] for r in rows]):.2f}, down {median([r['down'][i] for r in rows]):.2f}"
@@ -221,7 +228,7 @@ def main():
         api(url, "CreateRepository", {"repositoryName": "drain"})
         api(url, "PutFile", {"repositoryName": "drain", "branchName": "main", "filePath": "a", "fileContent": "YQ=="})
         if with_triggers:
-            triggers = [{"name": f"t{i}", "destinationArn": topic, "branches": [], "events": ["all"]} for i in range(10)]
+            triggers = [{"name": f"t{i}", "destinationArn": topics[i], "branches": [], "events": ["all"]} for i in range(10)]
             api(url, "PutRepositoryTriggers", {"repositoryName": "drain", "triggers": triggers})
         subprocess.run([BENCH, "latency", url, "drain", "put-file", str(writes)], check=True, capture_output=True)
         backlog = pending(url)
