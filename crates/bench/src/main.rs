@@ -6,7 +6,7 @@
 //!   [--big-folder N] [--seed N]` — a synthetic bare repository made with `git fast-import`:
 //!   files in a 5-level tree, a `big/` folder, a `hot/history.txt` with many versions.
 //! * `latency ENDPOINT REPO SCENARIO ITERATIONS` — median/p90 latency of one API scenario over
-//!   a keep-alive HTTP connection.
+//!   a keep-alive HTTP connection (`CCL_BENCH_PACE_MS=N`: an untimed pause before each call).
 //! * `writers ENDPOINT REPO N COMMITS` — N concurrent writers, one branch each; throughput and
 //!   lost-commit check.
 //! * `tls HTTPS_ADDR HTTP_ADDR CA RUNS` — a fresh connection's TLS handshake and first answer

@@ -111,7 +111,16 @@ pub fn latency(args: &[String]) -> Result<(), String> {
     let mut c = Client::connect(endpoint)?;
     let repo = repo.as_str();
     let mut samples = Vec::with_capacity(n);
+    // CCL_BENCH_PACE_MS: an untimed pause before each timed call (a client that writes at a
+    // steady rate instead of back to back).
+    let pace = std::env::var("CCL_BENCH_PACE_MS")
+        .ok()
+        .and_then(|p| p.parse::<u64>().ok())
+        .map(std::time::Duration::from_millis);
     let mut time = |c: &mut Client, op: &str, body: Value| -> Result<Value, String> {
+        if let Some(p) = pace {
+            std::thread::sleep(p);
+        }
         let t = Instant::now();
         let v = c.ok(op, body)?;
         samples.push(t.elapsed().as_secs_f64() * 1000.0);

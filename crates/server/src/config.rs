@@ -54,6 +54,94 @@ pub struct Config {
     pub auth: AuthMode,
     /// Whether `POST /reset` wipes the server (it is unauthenticated).
     pub reset_enabled: bool,
+    /// Where events go (triggers, EventBridge, webhook) and how hard delivery tries.
+    pub delivery: DeliveryConfig,
+}
+
+/// Event delivery: endpoints, credentials, the webhook, retries and the outbox's bounds.
+#[derive(Clone)]
+pub struct DeliveryConfig {
+    /// Endpoint of SNS (`--aws-endpoint-url`, `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_SNS`).
+    pub sns_endpoint: Option<String>,
+    /// Endpoint of Lambda (`AWS_ENDPOINT_URL_LAMBDA` or the general one).
+    pub lambda_endpoint: Option<String>,
+    /// Endpoint of EventBridge (`AWS_ENDPOINT_URL_EVENTBRIDGE` or the general one).
+    pub eventbridge_endpoint: Option<String>,
+    /// Credentials deliveries are signed with.
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    /// `--webhook`: every EventBridge-shaped event is also POSTed here.
+    pub webhook: Option<Webhook>,
+    /// Undelivered events kept at most; past it the oldest are dropped (with a warning).
+    pub max_pending: usize,
+    /// Finished deliveries kept for `GET /_events`.
+    pub history: usize,
+    /// Attempts per event before it is given up.
+    pub max_attempts: u32,
+    /// Wait before the second attempt; doubles per attempt up to `backoff_max`.
+    pub backoff_initial: std::time::Duration,
+    pub backoff_max: std::time::Duration,
+    /// Time one delivery call may take (connect, send, answer).
+    pub timeout: std::time::Duration,
+    /// Deliveries in flight at once (to different destinations or repositories).
+    pub concurrency: usize,
+}
+
+#[derive(Clone)]
+pub struct Webhook {
+    pub url: String,
+    /// Key of the `X-CodeCommit-Local-Signature-256` HMAC-SHA256 header; no header without it.
+    pub secret: Option<String>,
+}
+
+/// Defaults for `--events-max-pending`, `--events-history`, `--delivery-attempts`.
+pub const DEFAULT_EVENTS_MAX_PENDING: usize = 10_000;
+pub const DEFAULT_EVENTS_HISTORY: usize = 1_000;
+pub const DEFAULT_DELIVERY_ATTEMPTS: u32 = 10;
+
+impl Default for DeliveryConfig {
+    fn default() -> Self {
+        DeliveryConfig {
+            sns_endpoint: None,
+            lambda_endpoint: None,
+            eventbridge_endpoint: None,
+            access_key_id: "test".into(),
+            secret_access_key: "test".into(),
+            webhook: None,
+            max_pending: DEFAULT_EVENTS_MAX_PENDING,
+            history: DEFAULT_EVENTS_HISTORY,
+            max_attempts: DEFAULT_DELIVERY_ATTEMPTS,
+            backoff_initial: std::time::Duration::from_millis(500),
+            backoff_max: std::time::Duration::from_secs(60),
+            timeout: std::time::Duration::from_secs(10),
+            concurrency: 16,
+        }
+    }
+}
+
+impl DeliveryConfig {
+    /// Sets every service's endpoint to `url` (what `--aws-endpoint-url` does).
+    pub fn with_endpoint(mut self, url: &str) -> Self {
+        self.sns_endpoint = Some(url.to_owned());
+        self.lambda_endpoint = Some(url.to_owned());
+        self.eventbridge_endpoint = Some(url.to_owned());
+        self
+    }
+}
+
+impl std::fmt::Debug for DeliveryConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeliveryConfig")
+            .field("sns_endpoint", &self.sns_endpoint)
+            .field("lambda_endpoint", &self.lambda_endpoint)
+            .field("eventbridge_endpoint", &self.eventbridge_endpoint)
+            .field("access_key_id", &self.access_key_id)
+            .field("webhook", &self.webhook.as_ref().map(|w| &w.url))
+            .field("max_pending", &self.max_pending)
+            .field("history", &self.history)
+            .field("max_attempts", &self.max_attempts)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Default body memory budget: two of the largest bodies, or a dozen of the largest commits.
@@ -110,6 +198,7 @@ impl Config {
             tls_names: Vec::new(),
             auth: AuthMode::Off,
             reset_enabled: true,
+            delivery: DeliveryConfig::default(),
         }
     }
 }

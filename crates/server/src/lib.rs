@@ -1,8 +1,9 @@
 //! codecommit-local: AWS CodeCommit on your own machine.
 //!
-//! Two listeners (HTTP, and HTTPS with a generated local CA) serve the same router: the CodeCommit API (awsJson1.1, `POST /`), git smart HTTP under
-//! `/v1/repos/NAME` (and `/ACCOUNT/REGION/v1/repos/NAME` for non-default scopes), `GET /health`
-//! and `POST /reset`. An API call goes `protocol` (framing, SigV4 scope, errors) →
+//! Two listeners (HTTP, and HTTPS with a generated local CA) serve the same router: the
+//! CodeCommit API (awsJson1.1, `POST /`), git smart HTTP under `/v1/repos/NAME` (and
+//! `/ACCOUNT/REGION/v1/repos/NAME` for non-default scopes), `GET /health`, `POST /reset` and
+//! `GET /_events` (recent events and their delivery). An API call goes `protocol` (framing, SigV4 scope, errors) →
 //! `protocol::dispatch` (the operation table) → `api::<area>` (behaviour, plain sync functions)
 //! → `store` (metadata in SQLite, served from memory) and `git` (bare repositories via gix; the
 //! wire protocol via the real `git`). Every ref that moves goes through `events`.
@@ -40,6 +41,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/", post(protocol::handle).fallback(protocol::other_method))
         .route("/health", get(health))
         .route("/reset", post(reset))
+        .route("/_events", get(list_events))
         .route("/v1/repos/{name}/info/refs", get(t::info_refs))
         .route("/v1/repos/{name}/git-upload-pack", post(t::upload_pack))
         .route("/v1/repos/{name}/git-receive-pack", post(t::receive_pack))
@@ -80,6 +82,8 @@ async fn reset(State(state): State<Arc<AppState>>) -> axum::response::Response {
     let result = tokio::task::spawn_blocking(move || -> Result<(), String> {
         state.store.clear().map_err(|e| e.to_string())?;
         state.identities.clear_sessions();
+        state.triggers.clear();
+        state.outbox.clear();
         state.git.clear().map_err(|e| e.to_string())
     })
     .await;
@@ -99,6 +103,49 @@ async fn reset(State(state): State<Arc<AppState>>) -> axum::response::Response {
         Err(e) => {
             tracing::error!(error = %e, "reset failed");
             (StatusCode::INTERNAL_SERVER_ERROR, "reset failed").into_response()
+        }
+    }
+}
+
+/// `GET /_events?repository=NAME&account=…&region=…&status=…&target=…&limit=N`: the newest
+/// deliveries (oldest first) with their payloads and delivery status, so tests can assert on
+/// events without any AWS stack.
+async fn list_events(
+    State(state): State<Arc<AppState>>,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> axum::response::Response {
+    let limit = q
+        .get("limit")
+        .and_then(|l| l.parse::<usize>().ok())
+        .unwrap_or(100)
+        .clamp(1, 10_000);
+    let filter = events::outbox::ListFilter {
+        repository: q.get("repository").cloned(),
+        account: q.get("account").cloned(),
+        region: q.get("region").cloned(),
+        status: q.get("status").cloned(),
+        target: q.get("target").cloned(),
+        limit,
+    };
+    let listed = tokio::task::spawn_blocking(move || {
+        events::outbox::Outbox::list(&state.store, &filter).map(|rows| {
+            serde_json::json!({ "pending": state.outbox.pending(), "events": rows }).to_string()
+        })
+    })
+    .await;
+    match listed {
+        Ok(Ok(body)) => (
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            body,
+        )
+            .into_response(),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "listing events failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "listing events failed").into_response()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "listing events failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "listing events failed").into_response()
         }
     }
 }
@@ -186,6 +233,7 @@ pub async fn bind(config: Config) -> Result<Bound, StartupError> {
     };
     let (tls, state) = tokio::join!(tls, state);
     let (tls, state) = (tls?, state?);
+    events::deliver::spawn(state.clone());
     let (https, tls_files) = match tls {
         Some((l, (server_config, files))) => (Some((l, server_config)), Some(files)),
         None => (None, None),

@@ -126,6 +126,55 @@ struct Args {
     /// Refuse `POST /reset` (it is unauthenticated).
     #[arg(long, env = "CODECOMMIT_LOCAL_DISABLE_RESET")]
     disable_reset: bool,
+    /// Endpoint that trigger and EventBridge deliveries go to (SNS, Lambda, EventBridge), e.g.
+    /// LocalStack or moto; AWS_ENDPOINT_URL_SNS / _LAMBDA / _EVENTBRIDGE override it per
+    /// service. Without one, events are recorded but not delivered.
+    #[arg(long, env = "AWS_ENDPOINT_URL")]
+    aws_endpoint_url: Option<String>,
+    /// Access key deliveries are signed with.
+    #[arg(
+        long,
+        env = "CODECOMMIT_LOCAL_AWS_ACCESS_KEY_ID",
+        default_value = "test"
+    )]
+    aws_access_key_id: String,
+    /// Secret key deliveries are signed with.
+    #[arg(
+        long,
+        env = "CODECOMMIT_LOCAL_AWS_SECRET_ACCESS_KEY",
+        default_value = "test",
+        hide_env_values = true
+    )]
+    aws_secret_access_key: String,
+    /// POST every EventBridge-shaped event to this URL as JSON.
+    #[arg(long, env = "CODECOMMIT_LOCAL_WEBHOOK")]
+    webhook: Option<String>,
+    /// Key of the webhook's X-CodeCommit-Local-Signature-256 (HMAC-SHA256) header.
+    #[arg(long, env = "CODECOMMIT_LOCAL_WEBHOOK_SECRET", hide_env_values = true)]
+    webhook_secret: Option<String>,
+    /// Undelivered events kept at most; past it the oldest are dropped with a warning.
+    #[arg(long, env = "CODECOMMIT_LOCAL_EVENTS_MAX_PENDING", default_value_t = codecommit_local::config::DEFAULT_EVENTS_MAX_PENDING)]
+    events_max_pending: usize,
+    /// Delivered (or given-up) events kept for GET /_events.
+    #[arg(long, env = "CODECOMMIT_LOCAL_EVENTS_HISTORY", default_value_t = codecommit_local::config::DEFAULT_EVENTS_HISTORY)]
+    events_history: usize,
+    /// Attempts per event before delivery gives up on it.
+    #[arg(long, env = "CODECOMMIT_LOCAL_DELIVERY_ATTEMPTS", default_value_t = codecommit_local::config::DEFAULT_DELIVERY_ATTEMPTS)]
+    delivery_attempts: u32,
+    /// Time one delivery call may take, in milliseconds.
+    #[arg(
+        long,
+        env = "CODECOMMIT_LOCAL_DELIVERY_TIMEOUT_MS",
+        default_value_t = 10_000
+    )]
+    delivery_timeout_ms: u64,
+    /// Wait before retrying a failed delivery, in milliseconds (doubles per attempt, up to 60 s).
+    #[arg(
+        long,
+        env = "CODECOMMIT_LOCAL_DELIVERY_BACKOFF_MS",
+        default_value_t = 500
+    )]
+    delivery_backoff_ms: u64,
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -164,6 +213,35 @@ fn seconds(s: &str) -> Result<Seconds, String> {
     Ok(Seconds((secs > 0.0).then(|| Duration::from_secs_f64(secs))))
 }
 
+/// The delivery settings from the flags and the SDK's per-service endpoint variables.
+fn delivery_config(args: &Args) -> codecommit_local::config::DeliveryConfig {
+    let service = |var: &str| {
+        std::env::var(var)
+            .ok()
+            .filter(|v| !v.is_empty())
+            .or_else(|| args.aws_endpoint_url.clone().filter(|v| !v.is_empty()))
+    };
+    codecommit_local::config::DeliveryConfig {
+        sns_endpoint: service("AWS_ENDPOINT_URL_SNS"),
+        lambda_endpoint: service("AWS_ENDPOINT_URL_LAMBDA"),
+        eventbridge_endpoint: service("AWS_ENDPOINT_URL_EVENTBRIDGE"),
+        access_key_id: args.aws_access_key_id.clone(),
+        secret_access_key: args.aws_secret_access_key.clone(),
+        webhook: args.webhook.clone().filter(|w| !w.is_empty()).map(|url| {
+            codecommit_local::config::Webhook {
+                url,
+                secret: args.webhook_secret.clone().filter(|s| !s.is_empty()),
+            }
+        }),
+        max_pending: args.events_max_pending,
+        history: args.events_history,
+        max_attempts: args.delivery_attempts,
+        timeout: std::time::Duration::from_millis(args.delivery_timeout_ms.max(1)),
+        backoff_initial: std::time::Duration::from_millis(args.delivery_backoff_ms),
+        ..Default::default()
+    }
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
     // Kept alive for the whole run: dropping it flushes the log.
@@ -186,6 +264,7 @@ fn main() -> ExitCode {
             }
         },
     };
+    let delivery = delivery_config(&args);
     let config = Config {
         host: args.host,
         port: args.port,
@@ -224,6 +303,7 @@ fn main() -> ExitCode {
             Auth::Verify => AuthMode::Verify,
         },
         reset_enabled: !args.disable_reset,
+        delivery,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -2,6 +2,9 @@
 
 use crate::config::Config;
 use crate::events::Events;
+use crate::events::deliver::Deliverer;
+use crate::events::outbox::Outbox;
+use crate::events::triggers::Triggers;
 use crate::git::GitStore;
 use crate::git::maintenance::Maintenance;
 use crate::identity::Identities;
@@ -22,6 +25,12 @@ pub struct AppState {
     pub body_memory: crate::protocol::body::BodyBudget,
     /// Background repository maintenance (repacks, bitmaps, commit-graphs).
     pub maintenance: Maintenance,
+    /// Repository triggers (configurations, served from memory).
+    pub triggers: Triggers,
+    /// Events waiting for delivery, durable in SQLite.
+    pub outbox: Outbox,
+    /// SDK clients and the webhook client that deliver events.
+    pub deliverer: Deliverer,
     /// Held for the server's lifetime: one server per data directory.
     _lock: File,
 }
@@ -37,6 +46,24 @@ impl std::fmt::Display for StartupError {
 
 impl std::error::Error for StartupError {}
 
+/// How long a new server waits for the data directory's lock. A server that just stopped can
+/// hold it a moment longer: a process forked from it (or from a program embedding it) shares
+/// the lock's open file until that child execs.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
+fn acquire(lock: &File) -> Result<(), std::fs::TryLockError> {
+    let deadline = std::time::Instant::now() + LOCK_WAIT;
+    loop {
+        match lock.try_lock() {
+            Ok(()) => return Ok(()),
+            Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 impl AppState {
     pub fn open(config: Config, base_url: String) -> Result<Arc<AppState>, StartupError> {
         let dir = &config.data_dir;
@@ -44,7 +71,7 @@ impl AppState {
             .map_err(|e| StartupError(format!("cannot create data dir {}: {e}", dir.display())))?;
         let lock = File::create(dir.join("lock"))
             .map_err(|e| StartupError(format!("cannot create lock file: {e}")))?;
-        lock.try_lock().map_err(|_| {
+        acquire(&lock).map_err(|_| {
             StartupError(format!(
                 "another codecommit-local is already using the data dir {}",
                 dir.display()
@@ -69,6 +96,11 @@ impl AppState {
             git.git_binary.clone(),
         );
         maintenance.follow(events.subscribe());
+        let triggers =
+            Triggers::load(&store).map_err(|e| StartupError(format!("triggers: {e}")))?;
+        let outbox = Outbox::open(&store, &config.delivery)
+            .map_err(|e| StartupError(format!("event outbox: {e}")))?;
+        let deliverer = Deliverer::new(config.delivery.clone());
         let state = AppState {
             body_memory,
             config,
@@ -78,6 +110,9 @@ impl AppState {
             events,
             identities,
             maintenance,
+            triggers,
+            outbox,
+            deliverer,
             _lock: lock,
         };
         state.reconcile();

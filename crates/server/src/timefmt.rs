@@ -3,6 +3,14 @@
 //! (`2016-02-09T00:08:11.743+0000`), and the free-form dates of pull-request events
 //! (`Wed Nov 06 19:10:58 UTC 2019`; codecommit-facts.md §6).
 
+/// Now, as the epoch seconds (with millisecond precision) AWS puts in timestamps.
+pub fn now_epoch() -> f64 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    (now.as_millis() as f64) / 1000.0
+}
+
 /// A moment broken into its UTC calendar parts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Civil {

@@ -13,6 +13,7 @@ pub mod repositories;
 pub mod specs;
 pub mod tags;
 pub mod tree_edit;
+pub mod triggers;
 pub mod validate;
 
 use crate::error::ApiResult;
@@ -66,10 +67,4 @@ pub struct Opened {
     pub merge_limits: crate::git::merge::MergeLimits,
 }
 
-/// Now, as the epoch seconds (with millisecond precision) AWS puts in timestamps.
-pub fn now_epoch() -> f64 {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    (now.as_millis() as f64) / 1000.0
-}
+pub use crate::timefmt::now_epoch;

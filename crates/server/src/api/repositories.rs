@@ -291,6 +291,8 @@ pub fn delete_repository(
     let _guard = lock.lock();
     // Metadata first: once the row is gone the repository is gone for every reader.
     let deleted = ctx.state.store.delete(&rec.id)?;
+    // Its triggers went with the row (ON DELETE CASCADE).
+    ctx.state.triggers.forget(&rec.id);
     ctx.state.git.remove(&rec.id);
     Ok(DeleteRepositoryOutput {
         repository_id: deleted.map(|r| r.id.clone()),

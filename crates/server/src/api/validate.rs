@@ -68,30 +68,7 @@ pub fn is_valid_branch_name(name: &str) -> bool {
     is_valid_ref_tail(name)
 }
 
-/// The `git check-ref-format` rules for the part after `refs/heads/`.
-pub fn is_valid_ref_tail(name: &str) -> bool {
-    if name.is_empty()
-        || name.starts_with('/')
-        || name.ends_with('/')
-        || name.ends_with('.')
-        || name.starts_with('-')
-        || name.contains("..")
-        || name.contains("//")
-        || name.contains("@{")
-    {
-        return false;
-    }
-    if name.chars().any(|c| {
-        c.is_control()
-            || c == ' '
-            || matches!(c, '~' | '^' | ':' | '?' | '*' | '[' | '\\' | '\u{7f}')
-    }) {
-        return false;
-    }
-    name.split('/').all(|component| {
-        !component.starts_with('.') && !component.ends_with(".lock") && !component.is_empty()
-    })
-}
+pub use crate::git::objects::is_valid_ref_tail;
 
 pub fn branch_name(v: &Option<String>) -> ApiResult<&str> {
     let Some(name) = present(v) else {

@@ -4,17 +4,26 @@
 //! git push (transport) ─┐
 //! API writes ───────────┴─▶ record_ref_moves ─▶ repository bookkeeping (lastModifiedDate, default branch)
 //!                                              ─▶ pull requests follow their branches (api::pull_requests)
-//!                                              ─▶ (outbox: triggers, EventBridge)
+//!                                              ─▶ outbox: trigger records, EventBridge events, webhook
 //!                                              ─▶ broadcast of one RefChange per ref (observers, tests)
-//! PR / approval / comment / template changes ─▶ publish(Event) ─▶ (outbox) ─▶ broadcast
+//! PR / approval / comment / template changes ─▶ publish(Event) ─▶ outbox ─▶ broadcast
+//!
+//! outbox (SQLite rows) ─▶ deliver (background task) ─▶ SNS / Lambda / EventBridge / webhook
 //! ```
 //!
 //! Subscribers run synchronously, in order, before the write that caused the event is
 //! acknowledged (the push's HTTP answer, the API's 200), so what they record survives a
 //! `kill -9` that follows the acknowledgement. `git/` reports what moved through this module
-//! and never calls behaviour code itself.
+//! and never calls behaviour code itself. Destination formats live one per module
+//! (`triggers` for trigger records, `eventbridge` for the bus and the webhook), built from
+//! the same values.
 
+pub mod deliver;
+pub mod eventbridge;
+pub mod outbox;
 pub mod payload;
+pub mod record;
+pub mod triggers;
 
 pub use payload::Event;
 
@@ -155,6 +164,7 @@ pub fn record_ref_moves(state: &AppState, moves: RefMoves) {
         return; // the repository was deleted meanwhile
     };
     crate::api::pull_requests::after_ref_moves(state, &rec, &moves);
+    record::ref_moves(state, &rec, &moves);
     for u in &moves.updates {
         let change = RefChange {
             account: rec.account.clone(),
@@ -194,6 +204,7 @@ pub fn publish(state: &AppState, event: Event) {
         event = event.name(),
         "event"
     );
+    record::event(state, &event);
     let _ = state.events.events.send(Arc::new(event));
 }
 

@@ -71,12 +71,12 @@ pub fn resolve_commit(repo: &gix::Repository, spec: &str) -> ApiResult<Resolved>
         if spec.starts_with(super::HIDDEN_REF_PREFIX) {
             return Ok(Resolved::NotFound);
         }
-        if !crate::api::validate::is_valid_ref_tail(tail) {
+        if !is_valid_ref_tail(tail) {
             return Ok(Resolved::Invalid);
         }
         vec![spec.to_owned()]
     } else {
-        if !crate::api::validate::is_valid_ref_tail(spec) {
+        if !is_valid_ref_tail(spec) {
             return Ok(Resolved::Invalid);
         }
         vec![format!("refs/heads/{spec}"), format!("refs/tags/{spec}")]
@@ -301,4 +301,29 @@ impl TreeCache {
         self.paths.insert((root, path.to_owned()), found);
         Ok(found)
     }
+}
+
+/// The `git check-ref-format` rules for the part after `refs/heads/`.
+pub fn is_valid_ref_tail(name: &str) -> bool {
+    if name.is_empty()
+        || name.starts_with('/')
+        || name.ends_with('/')
+        || name.ends_with('.')
+        || name.starts_with('-')
+        || name.contains("..")
+        || name.contains("//")
+        || name.contains("@{")
+    {
+        return false;
+    }
+    if name.chars().any(|c| {
+        c.is_control()
+            || c == ' '
+            || matches!(c, '~' | '^' | ':' | '?' | '*' | '[' | '\\' | '\u{7f}')
+    }) {
+        return false;
+    }
+    name.split('/').all(|component| {
+        !component.starts_with('.') && !component.ends_with(".lock") && !component.is_empty()
+    })
 }

@@ -339,7 +339,12 @@ fn verify_credentials(
     };
     state
         .identities
-        .verify_git(&user, &password, &target, crate::api::now_epoch() as i64)
+        .verify_git(
+            &user,
+            &password,
+            &target,
+            crate::timefmt::now_epoch() as i64,
+        )
         .map_err(|f| {
             let user_shown = user.split('%').next().unwrap_or("");
             Denied::Forbidden(format!("{} (user {user_shown})", f.reason()))

@@ -4,6 +4,7 @@
 use super::serialization::decode;
 use crate::api::{
     Ctx, branches, commits, diffs, files, history, merges, pull_requests, repositories, tags,
+    triggers,
 };
 use crate::error::{ApiError, ApiResult};
 use codecommit_model::{ErrorCode, Operation};
@@ -93,6 +94,10 @@ pub fn dispatch(op: Operation, ctx: &Ctx<'_>, body: &[u8]) -> ApiResult<Vec<u8>>
         O::MergePullRequestByThreeWay => {
             json(ctx, body, pull_requests::merge_pull_request_by_three_way)
         }
+        // Triggers
+        O::PutRepositoryTriggers => json(ctx, body, triggers::put_repository_triggers),
+        O::GetRepositoryTriggers => json(ctx, body, triggers::get_repository_triggers),
+        O::TestRepositoryTriggers => json(ctx, body, triggers::test_repository_triggers),
         // Not built yet: each answers a clear error naming itself.
         O::AssociateApprovalRuleTemplateWithRepository
         | O::BatchAssociateApprovalRuleTemplateWithRepositories
@@ -111,7 +116,6 @@ pub fn dispatch(op: Operation, ctx: &Ctx<'_>, body: &[u8]) -> ApiResult<Vec<u8>>
         | O::GetCommentsForPullRequest
         | O::GetPullRequestApprovalStates
         | O::GetPullRequestOverrideState
-        | O::GetRepositoryTriggers
         | O::ListApprovalRuleTemplates
         | O::ListAssociatedApprovalRuleTemplatesForRepository
         | O::ListRepositoriesForApprovalRuleTemplate
@@ -120,8 +124,6 @@ pub fn dispatch(op: Operation, ctx: &Ctx<'_>, body: &[u8]) -> ApiResult<Vec<u8>>
         | O::PostCommentForPullRequest
         | O::PostCommentReply
         | O::PutCommentReaction
-        | O::PutRepositoryTriggers
-        | O::TestRepositoryTriggers
         | O::UpdateApprovalRuleTemplateContent
         | O::UpdateApprovalRuleTemplateDescription
         | O::UpdateApprovalRuleTemplateName

@@ -279,10 +279,11 @@ impl Store {
         Ok(out)
     }
 
-    /// Like [`Self::write`], for bookkeeping that follows a ref move (pull requests following
-    /// their branches): committed to the WAL before returning but without its fsync, so it
-    /// survives a `kill -9` like the ref itself, which git moves by rename without fsync (see
-    /// [`Self::update_after_ref_move`]). Serialized with every other write.
+    /// Like [`Self::write`], for records that follow a ref move (pull requests following their
+    /// branches, the event outbox) and delivery bookkeeping: committed to the WAL before
+    /// returning but without its fsync, so it survives a `kill -9` like the ref itself, which
+    /// git moves by rename without fsync (see [`Self::update_after_ref_move`]); only a power
+    /// loss could undo it. Serialized with every other write.
     pub fn write_after_ref_move<T>(
         &self,
         f: impl FnOnce(&rusqlite::Transaction<'_>) -> ApiResult<T>,

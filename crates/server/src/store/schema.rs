@@ -111,6 +111,33 @@ const MIGRATIONS: &[&str] = &[
         ON pull_request_events (pull_request_key, seq);",
     // 4: revisions are ordered by rowid; the per-pull-request counter cost a scan per push.
     "ALTER TABLE pull_request_revisions DROP COLUMN seq;",
+    // 5: repository triggers (events::triggers) and the event outbox (events::outbox). Triggers
+    // belong to the repository id, so renames keep them and deletes take them along; outbox rows
+    // outlive their repository (what was acknowledged is still delivered).
+    "CREATE TABLE repository_triggers (
+        repository_id TEXT PRIMARY KEY REFERENCES repositories(id) ON DELETE CASCADE,
+        configuration_id TEXT NOT NULL,
+        triggers TEXT NOT NULL
+    );
+    CREATE TABLE event_outbox (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        created REAL NOT NULL,
+        account TEXT NOT NULL,
+        region TEXT NOT NULL,
+        repository_id TEXT,
+        repository_name TEXT,
+        format TEXT NOT NULL,
+        target TEXT NOT NULL,
+        destination TEXT NOT NULL,
+        event_name TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        delivered REAL
+    );
+    CREATE INDEX event_outbox_pending ON event_outbox (seq) WHERE status = 'pending';
+    CREATE INDEX event_outbox_repository ON event_outbox (repository_name, seq);",
 ];
 
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {

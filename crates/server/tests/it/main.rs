@@ -9,6 +9,7 @@ mod auth;
 mod connections;
 mod content_read;
 mod content_write;
+mod events;
 mod git_https;
 mod git_transport;
 mod hostile_inputs;

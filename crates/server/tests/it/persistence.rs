@@ -253,6 +253,86 @@ async fn every_api_call_and_git_request_is_logged() {
     }
 }
 
+/// An event acknowledged but not yet delivered (its endpoint is down) when the server is
+/// killed is delivered by the restarted server.
+#[tokio::test]
+async fn events_acknowledged_before_kill_9_are_delivered_after_restart() {
+    use crate::common::moto::moto;
+    use aws_sdk_codecommit::types::{RepositoryTrigger, RepositoryTriggerEventEnum};
+    let moto = moto();
+    let (_tmp, dir) = data_dir();
+    // Nothing listens on the endpoint of the first run: every delivery fails and waits.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead_url = format!("http://{}", dead.local_addr().unwrap());
+    drop(dead);
+    let start = |endpoint: &str| {
+        let mut cmd = command(&dir);
+        cmd.args([
+            "--aws-endpoint-url",
+            endpoint,
+            "--delivery-backoff-ms",
+            "50",
+        ]);
+        Process::spawn(cmd)
+    };
+    let server = start(&dead_url);
+    let client = server.client();
+    let name = unique("kill9");
+    create_repo(&client, &name).await;
+    let (topic, q_sns) = moto.topic_with_queue(DEFAULT_REGION, &unique("k9")).await;
+    let q_bus = moto
+        .rule_to_queue(DEFAULT_REGION, &unique("k9-rule"), &name)
+        .await;
+    client
+        .put_repository_triggers()
+        .repository_name(&name)
+        .triggers(
+            RepositoryTrigger::builder()
+                .name("all")
+                .destination_arn(&topic)
+                .set_branches(Some(vec![]))
+                .events(RepositoryTriggerEventEnum::All)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let git = Git::new();
+    let work = git.push_new(&server.clone_url(&name), "w", &[&[("a", "1")]]);
+    let commit = git.ok(&work, &["rev-parse", "HEAD"]);
+    let listed = crate::common::http::request(
+        server.addr,
+        "GET",
+        &format!("/_events?repository={name}"),
+        &[],
+        b"",
+    )
+    .json();
+    let events = listed["events"].as_array().unwrap();
+    assert_eq!(events.len(), 2, "{listed}");
+    assert!(events.iter().all(|e| e["status"] == "pending"), "{listed}");
+    server.kill();
+
+    let server = start(&moto.endpoint);
+    let wait = std::time::Duration::from_secs(30);
+    let bodies = moto.receive(DEFAULT_REGION, &q_sns, 1, wait).await;
+    assert_eq!(bodies.len(), 1);
+    let envelope: serde_json::Value = serde_json::from_str(&bodies[0]).unwrap();
+    let record: serde_json::Value =
+        serde_json::from_str(envelope["Message"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        record["Records"][0]["codecommit"]["references"],
+        serde_json::json!([{"commit": commit, "created": true, "ref": "refs/heads/main"}])
+    );
+    let bodies = moto.receive(DEFAULT_REGION, &q_bus, 1, wait).await;
+    assert_eq!(bodies.len(), 1);
+    let event: serde_json::Value = serde_json::from_str(&bodies[0]).unwrap();
+    assert_eq!(event["detail"]["event"], "referenceCreated");
+    assert_eq!(event["detail"]["commitId"], commit.as_str());
+    drop(server);
+}
+
 #[tokio::test]
 async fn a_second_server_on_the_same_data_dir_is_refused() {
     let (_tmp, dir) = data_dir();

@@ -5,7 +5,9 @@
 
 pub mod git;
 pub mod http;
+pub mod moto;
 pub mod process;
+pub mod recorder;
 
 use aws_sdk_codecommit::Client;
 use aws_sdk_codecommit::config::{BehaviorVersion, Credentials, Region};
@@ -54,7 +56,9 @@ impl TestServer {
                 .build()
                 .expect("server runtime");
             rt.block_on(async move {
-                let bound = codecommit_local::bind(config).await.expect("server starts");
+                let bound = codecommit_local::bind(config)
+                    .await
+                    .unwrap_or_else(|e| panic!("server starts: {e}"));
                 let ca = bound.tls_files.as_ref().and_then(|f| f.ca.clone());
                 ready_tx
                     .send((bound.addr, bound.https_addr, ca, bound.state.clone()))
@@ -211,24 +215,69 @@ macro_rules! assert_err {
     }};
 }
 
-/// A tool installed in the test virtualenv (`git-remote-codecommit`, `aws`): `.ci/run` makes it
-/// at `$CODECOMMIT_LOCAL_TEST_VENV` (default `target/test-venv`). Tests that need these tools
-/// fail, not skip, when it is missing.
+/// The `bin` directory of the test virtualenv, which holds the Python tools the tests drive
+/// (`git-remote-codecommit`, `aws`, `moto_server`; the list is `tests/python-requirements.txt`).
+/// It lives at `$CODECOMMIT_LOCAL_TEST_VENV` (default `target/test-venv`); when it is missing or
+/// out of date it is made here, once, under a lock (`.ci/run` makes it ahead of the run), so
+/// `cargo test` works on a fresh machine with `python3`. Tests that need the tools fail, not
+/// skip, when it cannot be made.
 pub fn venv_bin() -> PathBuf {
+    static READY: std::sync::OnceLock<Result<PathBuf, String>> = std::sync::OnceLock::new();
+    READY
+        .get_or_init(make_venv)
+        .clone()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn make_venv() -> Result<PathBuf, String> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let requirements = root.join("tests/python-requirements.txt");
     let venv = std::env::var_os("CODECOMMIT_LOCAL_TEST_VENV")
+        .filter(|v| !v.is_empty())
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/test-venv")
-        });
-    let bin = venv.join("bin");
-    for tool in ["git-remote-codecommit", "aws"] {
-        assert!(
-            bin.join(tool).is_file(),
-            "{tool} is not installed in the test virtualenv {}: create it with\n  python3 -m venv {0} && {0}/bin/pip install git-remote-codecommit awscli\n(.ci/run does this; CODECOMMIT_LOCAL_TEST_VENV names another venv)",
-            venv.display()
-        );
+        .unwrap_or_else(|| root.join("../../target/test-venv"));
+    let wanted = std::fs::read_to_string(&requirements).map_err(|e| e.to_string())?;
+    let stamp = venv.join(".requirements");
+    let fresh = || std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str());
+    if fresh() {
+        return Ok(venv.join("bin"));
     }
-    bin
+    // Other test processes may be making it too.
+    std::fs::create_dir_all(venv.parent().unwrap_or(&venv)).map_err(|e| e.to_string())?;
+    let lock_path = venv.with_extension("lock");
+    let lock = std::fs::File::create(&lock_path).map_err(|e| e.to_string())?;
+    lock.lock().map_err(|e| e.to_string())?;
+    if !fresh() {
+        let run = |cmd: &mut std::process::Command| -> Result<(), String> {
+            let out = cmd.output().map_err(|e| format!("{cmd:?}: {e}"))?;
+            if out.status.success() {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{cmd:?} failed:\n{}",
+                    String::from_utf8_lossy(&out.stderr)
+                ))
+            }
+        };
+        let made = run(std::process::Command::new("python3")
+            .args(["-m", "venv", "--clear"])
+            .arg(&venv))
+        .and_then(|()| {
+            run(std::process::Command::new(venv.join("bin/pip"))
+                .args(["install", "-q", "--disable-pip-version-check", "-r"])
+                .arg(&requirements))
+        });
+        made.map_err(|e| {
+            format!(
+                "the test virtualenv {} could not be made ({e}).\nThe tests that drive git-remote-codecommit, the aws CLI and moto need it: \
+                 python3 -m venv {0} && {0}/bin/pip install -r {}\n(.ci/run does this; CODECOMMIT_LOCAL_TEST_VENV names another venv)",
+                venv.display(),
+                requirements.display()
+            )
+        })?;
+        std::fs::write(&stamp, &wanted).map_err(|e| e.to_string())?;
+    }
+    Ok(venv.join("bin"))
 }
 
 /// Creates a repository (default options) and returns its metadata.

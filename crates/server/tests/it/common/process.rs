@@ -17,7 +17,8 @@ pub fn command(data_dir: &Path) -> Command {
     // Every setting the binary reads from the environment is cleared, so the machine's
     // settings do not leak in.
     for (var, _) in std::env::vars_os() {
-        if var.to_string_lossy().starts_with("CODECOMMIT_LOCAL_") {
+        let var_name = var.to_string_lossy();
+        if var_name.starts_with("CODECOMMIT_LOCAL_") || var_name.starts_with("AWS_ENDPOINT_URL") {
             cmd.env_remove(var);
         }
     }

@@ -1,0 +1,248 @@
+//! Deliveries that need no AWS stack: Lambda Invoke to a recording endpoint (checked down to
+//! its SigV4 signature), the signed webhook, and `GET /_events` when nothing is configured.
+
+use super::*;
+use crate::common::recorder::{Recorder, hmac_hex, verify_sigv4};
+use aws_sdk_codecommit::primitives::Blob;
+use aws_sdk_codecommit::types::RepositoryTriggerEventEnum as Ev;
+use codecommit_local::config::Webhook;
+use serde_json::{Value, json};
+
+async fn first_commit(client: &Client, repo: &str) -> String {
+    client
+        .put_file()
+        .repository_name(repo)
+        .branch_name("main")
+        .file_path("a.txt")
+        .file_content(Blob::new("x"))
+        .send()
+        .await
+        .unwrap()
+        .commit_id
+}
+
+#[tokio::test]
+async fn lambda_triggers_invoke_asynchronously_with_a_signed_call() {
+    let lambda = Recorder::start(202);
+    let server = TestServer::start_with(|c| {
+        c.delivery = DeliveryConfig {
+            lambda_endpoint: Some(lambda.url()),
+            access_key_id: "AKIDLOCAL".into(),
+            secret_access_key: "local-secret".into(),
+            ..quick_delivery("unused")
+        };
+        c.delivery.sns_endpoint = None;
+        c.delivery.eventbridge_endpoint = None;
+    });
+    let client = server.client();
+    let name = unique("lambda");
+    create_repo(&client, &name).await;
+    let function = "arn:aws:lambda:us-east-1:000000000000:function:build";
+    let config_id = put_triggers(
+        &client,
+        &name,
+        vec![trigger(
+            "build",
+            function,
+            &["main"],
+            &[Ev::CreateReference],
+        )],
+    )
+    .await;
+    let commit = first_commit(&client, &name).await;
+
+    let calls = lambda.wait_for(1, DELIVERY_WAIT);
+    assert_eq!(calls.len(), 1);
+    let call = &calls[0];
+    assert_eq!(call.method, "POST");
+    assert_eq!(
+        call.path,
+        "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A000000000000%3Afunction%3Abuild/invocations"
+    );
+    assert_eq!(call.header("x-amz-invocation-type"), Some("Event"));
+    verify_sigv4(call, "AKIDLOCAL", "local-secret", "us-east-1", "lambda");
+    let record = normalize_record(call.json());
+    assert_eq!(
+        record,
+        json!({"Records": [{
+            "awsRegion": "us-east-1",
+            "codecommit": {"references": [{"commit": commit, "created": true, "ref": "refs/heads/main"}]},
+            "eventId": "ID",
+            "eventName": "ReferenceChanges",
+            "eventPartNumber": 1,
+            "eventSource": "aws:codecommit",
+            "eventSourceARN": format!("arn:aws:codecommit:us-east-1:000000000000:{name}"),
+            "eventTime": "TIME",
+            "eventTotalParts": 1,
+            "eventTriggerConfigId": config_id,
+            "eventTriggerName": "build",
+            "eventVersion": "1.0",
+            "userIdentityARN": "arn:aws:iam::000000000000:root",
+        }]})
+    );
+    let listed = wait_settled(&server, &name);
+    let by_target = |t: &str| -> Vec<Value> {
+        listed["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["target"] == t)
+            .cloned()
+            .collect()
+    };
+    assert_eq!(by_target("lambda")[0]["status"], "delivered");
+    assert_eq!(by_target("lambda")[0]["destination"], function);
+    // No EventBridge endpoint: recorded, not delivered.
+    let bus = by_target("eventbridge");
+    assert_eq!(bus[0]["status"], "undeliverable");
+    assert_eq!(bus[0]["payload"]["detail"]["event"], "referenceCreated");
+}
+
+#[tokio::test]
+async fn the_webhook_gets_each_bus_event_signed() {
+    let hook = Recorder::start(200);
+    let server = TestServer::start_with(|c| {
+        c.delivery = DeliveryConfig {
+            webhook: Some(Webhook {
+                url: format!("{}/hooks/codecommit", hook.url()),
+                secret: Some("s3cret".into()),
+            }),
+            ..DeliveryConfig::default()
+        };
+    });
+    let client = server.client();
+    let name = unique("hook");
+    create_repo(&client, &name).await;
+    let commit = first_commit(&client, &name).await;
+    client
+        .create_branch()
+        .repository_name(&name)
+        .branch_name("dev")
+        .commit_id(&commit)
+        .send()
+        .await
+        .unwrap();
+
+    let posts = hook.wait_for(2, DELIVERY_WAIT);
+    assert_eq!(posts.len(), 2);
+    for (post, branch) in posts.iter().zip(["main", "dev"]) {
+        assert_eq!(post.method, "POST");
+        assert_eq!(post.path, "/hooks/codecommit");
+        assert_eq!(post.header("content-type"), Some("application/json"));
+        assert_eq!(
+            post.header("x-codecommit-local-signature-256"),
+            Some(format!("sha256={}", hmac_hex(b"s3cret", &post.body)).as_str())
+        );
+        assert_eq!(
+            post.header("x-codecommit-local-event"),
+            Some("referenceCreated")
+        );
+        let event = post.json();
+        assert_eq!(
+            post.header("x-codecommit-local-delivery"),
+            event["id"].as_str()
+        );
+        assert_eq!(event["version"], "0");
+        assert_eq!(event["source"], "aws.codecommit");
+        assert_eq!(event["detail-type"], "CodeCommit Repository State Change");
+        assert_eq!(event["account"], DEFAULT_ACCOUNT);
+        assert_eq!(event["region"], DEFAULT_REGION);
+        let time = event["time"].as_str().unwrap();
+        assert!(time.len() == 20 && time.ends_with('Z'), "{time}");
+        assert_eq!(event["detail"]["referenceName"], branch);
+        assert_eq!(event["detail"]["commitId"], commit.as_str());
+    }
+}
+
+#[tokio::test]
+async fn without_endpoints_events_are_recorded_and_listed() {
+    let server = TestServer::start();
+    let client = server.client();
+    let name = unique("rec");
+    create_repo(&client, &name).await;
+    let topic = "arn:aws:sns:us-east-1:000000000000:nowhere";
+    put_triggers(&client, &name, vec![trigger("t", topic, &[], &[Ev::All])]).await;
+    let commit = first_commit(&client, &name).await;
+
+    let listed = list_events(&server, &format!("repository={name}"));
+    let events = listed["events"].as_array().unwrap();
+    assert_eq!(events.len(), 2, "{listed}");
+    let record = &events[0];
+    assert_eq!(record["format"], "trigger");
+    assert_eq!(record["target"], "sns");
+    assert_eq!(record["destination"], topic);
+    assert_eq!(record["event"], "ReferenceChanges");
+    assert_eq!(record["status"], "undeliverable");
+    assert!(
+        record["lastError"]
+            .as_str()
+            .unwrap()
+            .contains("--aws-endpoint-url")
+    );
+    assert_eq!(
+        record["payload"]["Records"][0]["codecommit"]["references"][0]["commit"],
+        commit.as_str()
+    );
+    assert_eq!(events[1]["format"], "eventbridge");
+    assert_eq!(events[1]["payload"]["detail"]["event"], "referenceCreated");
+    assert_eq!(listed["pending"], 0);
+
+    // A renamed repository keeps its triggers; its events carry the new name.
+    let renamed = unique("renamed");
+    client
+        .update_repository_name()
+        .old_name(&name)
+        .new_name(&renamed)
+        .send()
+        .await
+        .unwrap();
+    client
+        .create_branch()
+        .repository_name(&renamed)
+        .branch_name("dev")
+        .commit_id(&commit)
+        .send()
+        .await
+        .unwrap();
+    let listed = list_events(&server, &format!("repository={renamed}&target=sns"));
+    let events = listed["events"].as_array().unwrap();
+    assert_eq!(events.len(), 1, "{listed}");
+    assert_eq!(
+        events[0]["payload"]["Records"][0]["eventSourceARN"],
+        format!("arn:aws:codecommit:us-east-1:000000000000:{renamed}")
+    );
+    // Filters: another account sees nothing of this one.
+    let other = list_events(
+        &server,
+        &format!("repository={renamed}&account=111122223333"),
+    );
+    assert_eq!(other["events"], json!([]));
+}
+
+#[tokio::test]
+async fn without_an_endpoint_test_repository_triggers_reports_failures() {
+    let server = TestServer::start();
+    let client = server.client();
+    let name = unique("test-none");
+    create_repo(&client, &name).await;
+    let out = client
+        .test_repository_triggers()
+        .repository_name(&name)
+        .triggers(trigger(
+            "t",
+            "arn:aws:sns:us-east-1:000000000000:topic",
+            &[],
+            &[Ev::All],
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert!(out.successful_executions().is_empty());
+    assert_eq!(out.failed_executions()[0].trigger(), Some("t"));
+    assert!(
+        out.failed_executions()[0]
+            .failure_message()
+            .unwrap()
+            .contains("No AWS endpoint")
+    );
+}
