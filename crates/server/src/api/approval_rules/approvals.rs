@@ -215,7 +215,7 @@ pub fn evaluate_pull_request_approval_rules(
         let pr = pull_requests::find_in(ctx, conn, number)?;
         check_revision(conn, &pr, revision)?;
         check_current(&pr, revision)?;
-        evaluate(conn, pr.key, revision)
+        evaluate(conn, pr.key, Some(revision))
     })?;
     let approved = evaluated.approved();
     Ok(EvaluatePullRequestApprovalRulesOutput {

@@ -218,7 +218,15 @@ pub fn is_valid_pool_member(m: &str) -> bool {
             None => false,
         };
     }
-    crate::identity::arn_account(m).is_some()
+    // arn:PARTITION:iam|sts::ACCOUNT:RESOURCE, where the service may be a wildcard too.
+    let parts: Vec<&str> = m.splitn(6, ':').collect();
+    matches!(parts.as_slice(), [arn, partition, service, region, account, resource]
+        if *arn == "arn"
+            && partition.starts_with("aws")
+            && (glob(service, "iam") || glob(service, "sts"))
+            && region.is_empty()
+            && crate::identity::is_account_id(account)
+            && !resource.is_empty())
 }
 
 /// Whether a template with these `destinations` applies to a pull request into

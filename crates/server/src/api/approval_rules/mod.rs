@@ -266,9 +266,19 @@ impl Evaluated {
     }
 }
 
-pub(crate) fn evaluate(conn: &Connection, key: i64, revision: &str) -> ApiResult<Evaluated> {
+/// Evaluates the rules of a pull request for `revision`; `None` stands for a revision not
+/// recorded yet (the source moved and the bookkeeping has not caught up): no approvals, no
+/// override.
+pub(crate) fn evaluate(
+    conn: &Connection,
+    key: i64,
+    revision: Option<&str>,
+) -> ApiResult<Evaluated> {
     let rules = records::requirements(conn, key)?;
-    let overridden = records::overrider(conn, key, revision)?.is_some();
+    let overridden = match revision {
+        Some(r) => records::overrider(conn, key, r)?.is_some(),
+        None => false,
+    };
     let mut out = Evaluated {
         satisfied: Vec::new(),
         not_satisfied: Vec::new(),
@@ -277,7 +287,11 @@ pub(crate) fn evaluate(conn: &Connection, key: i64, revision: &str) -> ApiResult
     if rules.is_empty() {
         return Ok(out);
     }
-    let mut approvers = pool::Approvers::new(&records::approvers(conn, key, revision)?);
+    let approved_by = match revision {
+        Some(r) => records::approvers(conn, key, r)?,
+        None => Vec::new(),
+    };
+    let mut approvers = pool::Approvers::new(&approved_by);
     for (name, requirements) in rules {
         if approvers.satisfies(&content::decode_requirements(&requirements)) {
             out.satisfied.push(name);
@@ -289,12 +303,23 @@ pub(crate) fn evaluate(conn: &Connection, key: i64, revision: &str) -> ApiResult
 }
 
 /// The merge gate (`pull_requests::merge::check_merge_allowed`): a pull request merges through
-/// the API only when its current revision is approved; git pushes never ask.
+/// the API only when its current revision is approved; git pushes never ask. A source branch
+/// that has moved past the recorded revision (a push whose bookkeeping is still running) is a
+/// new revision, which nobody has approved yet.
 pub(crate) fn check_merge_allowed(ctx: &Ctx<'_>, pr: &PullRequestRow) -> ApiResult<()> {
+    let mut current = true;
+    for t in &pr.targets {
+        let repo = ctx.state.git.repo(&t.repository_id)?;
+        let tip = crate::git::objects::ref_target(&repo, &t.source_ref)?;
+        if tip.map(|id| id.to_string()).as_deref() != Some(t.source_commit.as_str()) {
+            current = false;
+        }
+    }
+    let revision = current.then_some(pr.revision_id.as_str());
     let evaluated = ctx
         .state
         .store
-        .read(|conn| evaluate(conn, pr.key, &pr.revision_id))?;
+        .read(|conn| evaluate(conn, pr.key, revision))?;
     if !evaluated.approved() {
         bail!(
             PullRequestApprovalRulesNotSatisfied,
