@@ -10,11 +10,12 @@ build() {
   (cd "$ROOT" && cargo build --release -q -p codecommit-local -p ccl-bench)
 }
 
-# start_server NAME → sets SERVER_URL and SERVER_PID; data in $WORK/NAME-data
+# start_server NAME [FLAGS…] → sets SERVER_URL and SERVER_PID; data in $WORK/NAME-data
 start_server() {
   local name=$1
+  shift
   rm -rf "$WORK/$name-data"
-  CODECOMMIT_LOCAL_LOG=${LOG_LEVEL:-warn} "$BIN" --port 0 --data-dir "$WORK/$name-data" 2> "$WORK/$name.log" &
+  CODECOMMIT_LOCAL_LOG=${LOG_LEVEL:-warn} "$BIN" --port 0 --data-dir "$WORK/$name-data" "$@" 2> "$WORK/$name.log" &
   SERVER_PID=$!
   for _ in $(seq 1 200); do
     if grep -q "listening on" "$WORK/$name.log" 2>/dev/null; then break; fi

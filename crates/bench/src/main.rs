@@ -9,9 +9,13 @@
 //!   a keep-alive HTTP connection.
 //! * `writers ENDPOINT REPO N COMMITS` — N concurrent writers, one branch each; throughput and
 //!   lost-commit check.
+//! * `approvals ENDPOINT ROUNDS N` — CreatePullRequest with 25 templates vs none and
+//!   EvaluatePullRequestApprovalRules with 30 rules and 200 approvals vs no rules, interleaved
+//!   (the server needs the principals of bench/approvals.sh).
 //! * `coldstart BIN RUNS` — time from spawning the server (fresh data dir) to its first answered
 //!   request, and its resident memory once idle.
 
+mod approvals;
 mod client;
 mod coldstart;
 mod genrepo;
@@ -27,7 +31,8 @@ fn main() -> ExitCode {
         Some("latency") => scenarios::latency(&args[1..]),
         Some("writers") => scenarios::writers(&args[1..]),
         Some("coldstart") => coldstart::run(&args[1..]),
-        _ => Err("usage: ccl-bench bare PORT | gen-repo DIR [options] | latency ENDPOINT REPO SCENARIO N | writers ENDPOINT REPO N COMMITS".into()),
+        Some("approvals") => approvals::run(&args[1..]),
+        _ => Err("usage: ccl-bench bare PORT | gen-repo DIR [options] | latency ENDPOINT REPO SCENARIO N | writers ENDPOINT REPO N COMMITS | approvals ENDPOINT ROUNDS N".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

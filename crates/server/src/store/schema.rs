@@ -116,6 +116,8 @@ const MIGRATIONS: &[&str] = &[
     // `destinations` are the content's statements and branch filters in a form evaluation
     // reads without parsing JSON (see approval_rules::content). Rules made from a template keep
     // its id and name as they were, with no reference: deleting the template leaves them.
+    // `pull_request_evaluations` is the evaluation of a revision as of the last write that could
+    // change it (rule names one per line), so reads do not recompute it.
     "CREATE TABLE approval_rule_templates (
         seq INTEGER PRIMARY KEY,
         id TEXT NOT NULL UNIQUE,
@@ -165,6 +167,16 @@ const MIGRATIONS: &[&str] = &[
         user_arn TEXT NOT NULL,
         approval_date REAL NOT NULL,
         UNIQUE (pull_request_key, revision_id, user_arn),
+        FOREIGN KEY (pull_request_key, revision_id)
+            REFERENCES pull_request_revisions (pull_request_key, revision_id) ON DELETE CASCADE
+    );
+    CREATE TABLE pull_request_evaluations (
+        pull_request_key INTEGER NOT NULL,
+        revision_id TEXT NOT NULL,
+        satisfied TEXT NOT NULL,
+        not_satisfied TEXT NOT NULL,
+        overridden INTEGER NOT NULL,
+        PRIMARY KEY (pull_request_key, revision_id),
         FOREIGN KEY (pull_request_key, revision_id)
             REFERENCES pull_request_revisions (pull_request_key, revision_id) ON DELETE CASCADE
     );

@@ -73,6 +73,7 @@ pub fn update_pull_request_approval_state(
             }}),
         )?;
         pull_requests::touch(tx, pr.key, now)?;
+        refresh_evaluation(tx, &pr)?;
         let pr = pull_requests::find_in(ctx, tx, number)?;
         Ok(Some((status, pull_requests::view(ctx.state, tx, &pr)?)))
     })?;
@@ -170,6 +171,7 @@ pub fn override_pull_request_approval_rules(
             }}),
         )?;
         pull_requests::touch(tx, pr.key, now)?;
+        refresh_evaluation(tx, &pr)?;
         let pr = pull_requests::find_in(ctx, tx, number)?;
         Ok(Some((status, pull_requests::view(ctx.state, tx, &pr)?)))
     })?;

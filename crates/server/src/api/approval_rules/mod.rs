@@ -266,14 +266,31 @@ impl Evaluated {
     }
 }
 
-/// Evaluates the rules of a pull request for `revision`; `None` stands for a revision not
-/// recorded yet (the source moved and the bookkeeping has not caught up): no approvals, no
-/// override.
+/// The evaluation of `revision`: as stored by the last write that could change it, else
+/// (a revision nobody has approved, overridden or added rules on since it began) worked out.
+/// `None` stands for a revision not recorded yet (the source moved and the bookkeeping has not
+/// caught up): no approvals, no override.
 pub(crate) fn evaluate(
     conn: &Connection,
     key: i64,
     revision: Option<&str>,
 ) -> ApiResult<Evaluated> {
+    if let Some(r) = revision
+        && let Some((satisfied, not_satisfied, overridden)) =
+            records::stored_evaluation(conn, key, r)?
+    {
+        let names = |s: &str| s.lines().map(str::to_owned).collect();
+        return Ok(Evaluated {
+            satisfied: names(&satisfied),
+            not_satisfied: names(&not_satisfied),
+            overridden,
+        });
+    }
+    compute(conn, key, revision)
+}
+
+/// Works the evaluation out from the rules, approvals and override.
+fn compute(conn: &Connection, key: i64, revision: Option<&str>) -> ApiResult<Evaluated> {
     let rules = records::requirements(conn, key)?;
     let overridden = match revision {
         Some(r) => records::overrider(conn, key, r)?.is_some(),
@@ -300,6 +317,20 @@ pub(crate) fn evaluate(
         }
     }
     Ok(out)
+}
+
+/// Every write that changes a pull request's rules, approvals or override calls this in its
+/// transaction: the current revision's evaluation is worked out once and stored for reads.
+pub(crate) fn refresh_evaluation(tx: &Connection, pr: &PullRequestRow) -> ApiResult<()> {
+    let e = compute(tx, pr.key, Some(&pr.revision_id))?;
+    records::store_evaluation(
+        tx,
+        pr.key,
+        &pr.revision_id,
+        &e.satisfied.join("\n"),
+        &e.not_satisfied.join("\n"),
+        e.overridden,
+    )
 }
 
 /// The merge gate (`pull_requests::merge::check_merge_allowed`): a pull request merges through
@@ -366,7 +397,7 @@ pub(crate) fn attach_template_rules(
         };
         records::insert_rule(conn, &mut rule)?;
     }
-    Ok(())
+    refresh_evaluation(conn, pr)
 }
 
 /// An approval event for the internal stream.

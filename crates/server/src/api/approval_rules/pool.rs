@@ -131,13 +131,16 @@ impl Approvers {
                 Some(rest) => (&self.names, rest.to_owned()),
                 None => (&self.arns, arn_pattern(member)),
             };
+            // Candidates share the literal prefix (a range of the sorted index) and end with
+            // the literal suffix (a cheap test before the glob).
             let prefix = &pattern[..pattern.find('*').unwrap_or(pattern.len())];
+            let suffix = &pattern[pattern.rfind('*').map_or(pattern.len(), |i| i + 1)..];
             let start = index.partition_point(|(k, _)| k.as_str() < prefix);
             for (key, i) in &index[start..] {
                 if !key.starts_with(prefix) {
                     break;
                 }
-                if glob(&pattern, key) {
+                if key.ends_with(suffix) && glob(&pattern, key) {
                     bits[i / 64] |= 1 << (i % 64);
                 }
             }

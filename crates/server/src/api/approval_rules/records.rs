@@ -485,3 +485,45 @@ pub(crate) fn repositories_of(
     })?;
     rows.collect::<Result<_, _>>().map_err(ApiError::from)
 }
+
+/// The stored evaluation of a revision: (satisfied, not satisfied, overridden).
+pub(crate) fn stored_evaluation(
+    conn: &Connection,
+    key: i64,
+    revision_id: &str,
+) -> ApiResult<Option<(String, String, bool)>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT satisfied, not_satisfied, overridden FROM pull_request_evaluations
+             WHERE pull_request_key = ?1 AND revision_id = ?2",
+        )?
+        .query_row(params![key, revision_id], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })
+        .optional()?)
+}
+
+pub(crate) fn store_evaluation(
+    conn: &Connection,
+    key: i64,
+    revision_id: &str,
+    satisfied: &str,
+    not_satisfied: &str,
+    overridden: bool,
+) -> ApiResult<()> {
+    conn.prepare_cached(
+        "INSERT INTO pull_request_evaluations (pull_request_key, revision_id, satisfied,
+             not_satisfied, overridden)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (pull_request_key, revision_id) DO UPDATE SET satisfied = excluded.satisfied,
+             not_satisfied = excluded.not_satisfied, overridden = excluded.overridden",
+    )?
+    .execute(params![
+        key,
+        revision_id,
+        satisfied,
+        not_satisfied,
+        overridden
+    ])?;
+    Ok(())
+}

@@ -55,6 +55,7 @@ pub fn create_pull_request_approval_rule(
             &rule_metadata(&rule),
         )?;
         pull_requests::touch(tx, pr.key, now)?;
+        refresh_evaluation(tx, &pr)?;
         let pr = pull_requests::find_in(ctx, tx, number)?;
         Ok((rule, pull_requests::view(ctx.state, tx, &pr)?))
     })?;
@@ -113,6 +114,7 @@ pub fn update_pull_request_approval_rule_content(
             &rule_metadata(&rule),
         )?;
         pull_requests::touch(tx, pr.key, now)?;
+        refresh_evaluation(tx, &pr)?;
         let pr = pull_requests::find_in(ctx, tx, number)?;
         Ok((rule, pull_requests::view(ctx.state, tx, &pr)?))
     })?;
@@ -163,6 +165,7 @@ pub fn delete_pull_request_approval_rule(
             &rule_metadata(&rule),
         )?;
         pull_requests::touch(tx, pr.key, now)?;
+        refresh_evaluation(tx, &pr)?;
         let pr = pull_requests::find_in(ctx, tx, number)?;
         Ok(Some((rule, pull_requests::view(ctx.state, tx, &pr)?)))
     })?;

@@ -133,6 +133,18 @@ async fn a_push_to_the_source_starts_a_revision_without_approvals() {
     );
     approve(&w.user("bob"), &next).await;
     assert!(evaluate(&w.client, &next).await.approved());
+
+    // The same with a real `git push` to the source branch.
+    let git = crate::common::git::Git::new();
+    let dir = git.clone(&w.server.clone_url(REPO), "work");
+    git.ok(&dir, &["checkout", "-q", "feature"]);
+    git.commit_file(&dir, "pushed.txt", "pushed\n", "pushed");
+    git.ok(&dir, &["push", "-q", "origin", "feature"]);
+    let pushed = get_pr(&w.client, id(&pr)).await;
+    assert_ne!(rev(&pushed), rev(&next));
+    let e = evaluate(&w.client, &pushed).await;
+    assert_eq!(e.approval_rules_not_satisfied(), ["one"]);
+    assert!(approvers(&w.client, id(&pr), rev(&pushed)).await.is_empty());
 }
 
 #[tokio::test]
