@@ -256,7 +256,46 @@ pub fn run(args: &[String]) -> Result<(), String> {
         eval.with.extend(round_pair.with);
         eval.without.extend(round_pair.without);
     }
+    // UpdatePullRequestApprovalState (a revoke and an approve by one user, alternately): the
+    // write that works the evaluation out and stores it.
+    c.ok_as(
+        Some("AKIABENCH000"),
+        "UpdatePullRequestApprovalState",
+        json!({"pullRequestId": plain["pullRequestId"], "revisionId": plain["revisionId"], "approvalState": "APPROVE"}),
+    )?;
+    let mut state = Pair {
+        with: Vec::new(),
+        without: Vec::new(),
+    };
+    for i in 0..n {
+        let status = if i.is_multiple_of(2) {
+            "REVOKE"
+        } else {
+            "APPROVE"
+        };
+        let order = if (i / 2).is_multiple_of(2) {
+            [&heavy, &plain]
+        } else {
+            [&plain, &heavy]
+        };
+        for pr in order {
+            let body = json!({"pullRequestId": pr["pullRequestId"], "revisionId": pr["revisionId"], "approvalState": status});
+            let t = Instant::now();
+            c.ok_as(Some("AKIABENCH000"), "UpdatePullRequestApprovalState", body)?;
+            let ms = t.elapsed().as_secs_f64() * 1000.0;
+            if std::ptr::eq(pr, &heavy) {
+                state.with.push(ms);
+            } else {
+                state.without.push(ms);
+            }
+        }
+    }
     create.report("create-pull-request (all rounds)", "25 templates", "none");
+    state.report(
+        "update-approval-state",
+        "30 rules/200 approvals",
+        "no rules",
+    );
     eval.report(
         "evaluate (all rounds)",
         "30 rules/200 approvals",
