@@ -282,10 +282,15 @@ async fn creating_refuses_bad_input_and_changes_nothing() {
         call(json!({"pullRequestId": pid, "approvalRuleName": "r", "approvalRuleContent": ""})),
         "ApprovalRuleContentRequiredException"
     );
+    let fifty_one: Vec<String> = (0..51)
+        .map(|i| format!("CodeCommitApprovers:{DEFAULT_ACCOUNT}:u{i}"))
+        .collect();
+    let fifty_one: Vec<&str> = fifty_one.iter().map(String::as_str).collect();
     for bad in [
         "{Version: 2018-11-08, Statements: []}".to_owned(),
         content(0, &[]),
         content(1, &["not-a-principal"]),
+        content(1, &fifty_one),
         format!("{ok}{}", " ".repeat(3000)),
     ] {
         assert_eq!(
@@ -296,6 +301,24 @@ async fn creating_refuses_bad_input_and_changes_nothing() {
         );
     }
     assert!(get_pr(&w.client, &pid).await.approval_rules().is_empty());
+    // Fifty members are fine; so are a template's branch filters, carried verbatim.
+    add_rule(&w.client, &pr, "fifty", &content(1, &fifty_one[..50])).await;
+    add_rule(
+        &w.client,
+        &pr,
+        "filtered",
+        &template_content(1, Some(&["refs/heads/main"])),
+    )
+    .await;
+    for name in ["fifty", "filtered"] {
+        w.client
+            .delete_pull_request_approval_rule()
+            .pull_request_id(&pid)
+            .approval_rule_name(name)
+            .send()
+            .await
+            .unwrap();
+    }
     // Names are case-sensitive and may have spaces, dots, dashes and underscores.
     add_rule(&w.client, &pr, "Rule 1.a_b-c", &ok).await;
     add_rule(&w.client, &pr, "rule 1.a_b-c", &ok).await;
