@@ -41,9 +41,27 @@ impl Client {
 
     /// One CodeCommit call; errors (non-200) are returned as answers too.
     pub fn call(&mut self, operation: &str, body: &serde_json::Value) -> Result<Answer, String> {
+        self.call_as(None, operation, body)
+    }
+
+    /// One call signed (in form only: the server reads the credential scope) with
+    /// `access_key`, so it acts as that key's principal; unsigned for `None`.
+    pub fn call_as(
+        &mut self,
+        access_key: Option<&str>,
+        operation: &str,
+        body: &serde_json::Value,
+    ) -> Result<Answer, String> {
         let body = serde_json::to_vec(body).map_err(|e| e.to_string())?;
+        let auth = access_key
+            .map(|k| {
+                format!(
+                    "Authorization: AWS4-HMAC-SHA256 Credential={k}/20260101/us-east-1/codecommit/aws4_request, SignedHeaders=host, Signature=0\r\n"
+                )
+            })
+            .unwrap_or_default();
         let head = format!(
-            "POST / HTTP/1.1\r\nHost: {}\r\nContent-Type: application/x-amz-json-1.1\r\nX-Amz-Target: CodeCommit_20150413.{operation}\r\nContent-Length: {}\r\n\r\n",
+            "POST / HTTP/1.1\r\nHost: {}\r\nContent-Type: application/x-amz-json-1.1\r\nX-Amz-Target: CodeCommit_20150413.{operation}\r\n{auth}Content-Length: {}\r\n\r\n",
             self.host,
             body.len()
         );
@@ -89,7 +107,17 @@ impl Client {
         operation: &str,
         body: serde_json::Value,
     ) -> Result<serde_json::Value, String> {
-        let a = self.call(operation, &body)?;
+        self.ok_as(None, operation, body)
+    }
+
+    /// [`Client::ok`] acting as `access_key`'s principal.
+    pub fn ok_as(
+        &mut self,
+        access_key: Option<&str>,
+        operation: &str,
+        body: serde_json::Value,
+    ) -> Result<serde_json::Value, String> {
+        let a = self.call_as(access_key, operation, &body)?;
         if a.status != 200 {
             return Err(format!(
                 "{operation} failed ({}): {}",

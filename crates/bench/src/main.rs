@@ -11,11 +11,15 @@
 //!   lost-commit check.
 //! * `tls HTTPS_ADDR HTTP_ADDR CA RUNS` — a fresh connection's TLS handshake and first answer
 //!   (`GET /health`) against the HTTPS listener, interleaved with the same over plain HTTP.
+//! * `approvals ENDPOINT ROUNDS N` — CreatePullRequest with 25 templates vs none and
+//!   EvaluatePullRequestApprovalRules with 30 rules and 200 approvals vs no rules, interleaved
+//!   (the server needs the principals of bench/approvals.sh).
 //! * `coldstart BIN RUNS` — time from spawning the server (fresh data dir) to its first answered
 //!   request, and its resident memory once idle.
 //! * `pulls ENDPOINT SCENARIO …` — pull-request latency, listing at scale, push overhead of
 //!   open pull requests (see pulls.rs).
 
+mod approvals;
 mod client;
 mod coldstart;
 mod genrepo;
@@ -35,7 +39,8 @@ fn main() -> ExitCode {
         Some("coldstart") => coldstart::run(&args[1..]),
         Some("pulls") => pulls::run(&args[1..]),
         Some("tls") => tls::run(&args[1..]),
-        _ => Err("usage: ccl-bench bare PORT | gen-repo DIR [options] | latency ENDPOINT REPO SCENARIO N | writers ENDPOINT REPO N COMMITS | pulls ENDPOINT SCENARIO … | tls …".into()),
+        Some("approvals") => approvals::run(&args[1..]),
+        _ => Err("usage: ccl-bench bare PORT | gen-repo DIR [options] | latency ENDPOINT REPO SCENARIO N | writers ENDPOINT REPO N COMMITS | pulls ENDPOINT SCENARIO … | tls … | approvals ENDPOINT ROUNDS N".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

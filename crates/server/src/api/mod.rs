@@ -1,6 +1,7 @@
 //! Behaviour, one module per API area. Every operation is a plain synchronous function
 //! `(&Ctx, Input) -> ApiResult<Output>`; none of them sees HTTP.
 
+pub mod approval_rules;
 pub mod branches;
 pub mod commits;
 pub mod diffs;

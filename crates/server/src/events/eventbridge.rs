@@ -664,6 +664,7 @@ mod tests {
                 approval_rule_id: "0a9b5dfc".into(),
                 approval_rule_name: "1-approver-needed".into(),
                 rule_content_sha256: "f742eebb".into(),
+                author_arn: "arn:aws:iam::123456789012:user/Li_Juan".into(),
             }),
             override_status: None,
             approval_status: None,

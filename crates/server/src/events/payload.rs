@@ -7,6 +7,9 @@ use super::MergeInfo;
 use codecommit_model::shapes::PullRequest;
 use std::collections::BTreeMap;
 
+// Events are built once and moved into an `Arc`; the size of the largest variant costs
+// nothing worth boxing for.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     UnreferencedMergeCommit(UnreferencedMergeCommitEvent),
@@ -125,6 +128,9 @@ pub struct ApprovalRuleRef {
     pub approval_rule_id: String,
     pub approval_rule_name: String,
     pub rule_content_sha256: String,
+    /// Who created the rule: EventBridge's `author` of `pullRequestApprovalRuleDeleted` is the
+    /// rule's author, not the pull request's.
+    pub author_arn: String,
 }
 
 /// Something happened to a pull request.

@@ -3,8 +3,8 @@
 
 use super::serialization::decode;
 use crate::api::{
-    Ctx, branches, commits, diffs, files, history, merges, pull_requests, repositories, tags,
-    triggers,
+    Ctx, approval_rules, branches, commits, diffs, files, history, merges, pull_requests,
+    repositories, tags, triggers,
 };
 use crate::error::{ApiError, ApiResult};
 use codecommit_model::{ErrorCode, Operation};
@@ -98,38 +98,106 @@ pub fn dispatch(op: Operation, ctx: &Ctx<'_>, body: &[u8]) -> ApiResult<Vec<u8>>
         O::PutRepositoryTriggers => json(ctx, body, triggers::put_repository_triggers),
         O::GetRepositoryTriggers => json(ctx, body, triggers::get_repository_triggers),
         O::TestRepositoryTriggers => json(ctx, body, triggers::test_repository_triggers),
+        // Approval rules, approvals and overrides
+        O::CreatePullRequestApprovalRule => {
+            json(ctx, body, approval_rules::create_pull_request_approval_rule)
+        }
+        O::UpdatePullRequestApprovalRuleContent => json(
+            ctx,
+            body,
+            approval_rules::update_pull_request_approval_rule_content,
+        ),
+        O::DeletePullRequestApprovalRule => {
+            json(ctx, body, approval_rules::delete_pull_request_approval_rule)
+        }
+        O::UpdatePullRequestApprovalState => empty(
+            ctx,
+            body,
+            approval_rules::update_pull_request_approval_state,
+        ),
+        O::GetPullRequestApprovalStates => {
+            json(ctx, body, approval_rules::get_pull_request_approval_states)
+        }
+        O::OverridePullRequestApprovalRules => empty(
+            ctx,
+            body,
+            approval_rules::override_pull_request_approval_rules,
+        ),
+        O::GetPullRequestOverrideState => {
+            json(ctx, body, approval_rules::get_pull_request_override_state)
+        }
+        O::EvaluatePullRequestApprovalRules => json(
+            ctx,
+            body,
+            approval_rules::evaluate_pull_request_approval_rules,
+        ),
+        // Approval rule templates
+        O::CreateApprovalRuleTemplate => {
+            json(ctx, body, approval_rules::create_approval_rule_template)
+        }
+        O::GetApprovalRuleTemplate => json(ctx, body, approval_rules::get_approval_rule_template),
+        O::DeleteApprovalRuleTemplate => {
+            json(ctx, body, approval_rules::delete_approval_rule_template)
+        }
+        O::ListApprovalRuleTemplates => {
+            json(ctx, body, approval_rules::list_approval_rule_templates)
+        }
+        O::UpdateApprovalRuleTemplateName => json(
+            ctx,
+            body,
+            approval_rules::update_approval_rule_template_name,
+        ),
+        O::UpdateApprovalRuleTemplateDescription => json(
+            ctx,
+            body,
+            approval_rules::update_approval_rule_template_description,
+        ),
+        O::UpdateApprovalRuleTemplateContent => json(
+            ctx,
+            body,
+            approval_rules::update_approval_rule_template_content,
+        ),
+        O::AssociateApprovalRuleTemplateWithRepository => empty(
+            ctx,
+            body,
+            approval_rules::associate_approval_rule_template_with_repository,
+        ),
+        O::DisassociateApprovalRuleTemplateFromRepository => empty(
+            ctx,
+            body,
+            approval_rules::disassociate_approval_rule_template_from_repository,
+        ),
+        O::BatchAssociateApprovalRuleTemplateWithRepositories => json(
+            ctx,
+            body,
+            approval_rules::batch_associate_approval_rule_template_with_repositories,
+        ),
+        O::BatchDisassociateApprovalRuleTemplateFromRepositories => json(
+            ctx,
+            body,
+            approval_rules::batch_disassociate_approval_rule_template_from_repositories,
+        ),
+        O::ListAssociatedApprovalRuleTemplatesForRepository => json(
+            ctx,
+            body,
+            approval_rules::list_associated_approval_rule_templates_for_repository,
+        ),
+        O::ListRepositoriesForApprovalRuleTemplate => json(
+            ctx,
+            body,
+            approval_rules::list_repositories_for_approval_rule_template,
+        ),
         // Not built yet: each answers a clear error naming itself.
-        O::AssociateApprovalRuleTemplateWithRepository
-        | O::BatchAssociateApprovalRuleTemplateWithRepositories
-        | O::BatchDisassociateApprovalRuleTemplateFromRepositories
-        | O::CreateApprovalRuleTemplate
-        | O::CreatePullRequestApprovalRule
-        | O::DeleteApprovalRuleTemplate
-        | O::DeleteCommentContent
-        | O::DeletePullRequestApprovalRule
-        | O::DisassociateApprovalRuleTemplateFromRepository
-        | O::EvaluatePullRequestApprovalRules
-        | O::GetApprovalRuleTemplate
+        O::DeleteCommentContent
         | O::GetComment
         | O::GetCommentReactions
         | O::GetCommentsForComparedCommit
         | O::GetCommentsForPullRequest
-        | O::GetPullRequestApprovalStates
-        | O::GetPullRequestOverrideState
-        | O::ListApprovalRuleTemplates
-        | O::ListAssociatedApprovalRuleTemplatesForRepository
-        | O::ListRepositoriesForApprovalRuleTemplate
-        | O::OverridePullRequestApprovalRules
         | O::PostCommentForComparedCommit
         | O::PostCommentForPullRequest
         | O::PostCommentReply
         | O::PutCommentReaction
-        | O::UpdateApprovalRuleTemplateContent
-        | O::UpdateApprovalRuleTemplateDescription
-        | O::UpdateApprovalRuleTemplateName
-        | O::UpdateComment
-        | O::UpdatePullRequestApprovalRuleContent
-        | O::UpdatePullRequestApprovalState => Err(ApiError::client(
+        | O::UpdateComment => Err(ApiError::client(
             ErrorCode::UnknownOperation,
             format!("codecommit-local does not serve {} yet", op.name()),
         )),

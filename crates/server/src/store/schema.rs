@@ -138,6 +138,86 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX event_outbox_pending ON event_outbox (seq) WHERE status = 'pending';
     CREATE INDEX event_outbox_repository ON event_outbox (repository_name, seq);",
+    // 6: approval rules, approvals, overrides and approval rule templates
+    // (api::approval_rules). Rules, approvals and overrides hang off a pull request (approvals
+    // and overrides off one of its revisions); associations name repositories by id, so a
+    // renamed repository keeps them and a deleted one drops them. `requirements` and
+    // `destinations` are the content's statements and branch filters in a form evaluation
+    // reads without parsing JSON (see approval_rules::content). Rules made from a template keep
+    // its id and name as they were, with no reference: deleting the template leaves them.
+    // `pull_request_evaluations` is the evaluation of a revision as of the last write that could
+    // change it (rule names one per line), so reads do not recompute it.
+    "CREATE TABLE approval_rule_templates (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        account TEXT NOT NULL,
+        region TEXT NOT NULL,
+        name TEXT NOT NULL,
+        description TEXT,
+        content TEXT NOT NULL,
+        content_sha256 TEXT NOT NULL,
+        requirements TEXT NOT NULL,
+        destinations TEXT,
+        creation_date REAL NOT NULL,
+        last_modified_date REAL NOT NULL,
+        last_modified_user TEXT NOT NULL,
+        UNIQUE (account, region, name)
+    );
+    CREATE INDEX approval_rule_templates_by_scope
+        ON approval_rule_templates (account, region, seq);
+    CREATE TABLE approval_rule_template_associations (
+        seq INTEGER PRIMARY KEY,
+        template_seq INTEGER NOT NULL REFERENCES approval_rule_templates(seq) ON DELETE CASCADE,
+        repository_id TEXT NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+        UNIQUE (template_seq, repository_id)
+    );
+    CREATE INDEX approval_rule_template_associations_by_repository
+        ON approval_rule_template_associations (repository_id, seq);
+    CREATE TABLE pull_request_approval_rules (
+        seq INTEGER PRIMARY KEY,
+        pull_request_key INTEGER NOT NULL REFERENCES pull_requests(key) ON DELETE CASCADE,
+        id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        content TEXT NOT NULL,
+        content_sha256 TEXT NOT NULL,
+        requirements TEXT NOT NULL,
+        creation_date REAL NOT NULL,
+        last_modified_date REAL NOT NULL,
+        last_modified_user TEXT NOT NULL,
+        author_arn TEXT NOT NULL,
+        origin_template_id TEXT,
+        origin_template_name TEXT,
+        UNIQUE (pull_request_key, name)
+    );
+    CREATE TABLE pull_request_approvals (
+        seq INTEGER PRIMARY KEY,
+        pull_request_key INTEGER NOT NULL,
+        revision_id TEXT NOT NULL,
+        user_arn TEXT NOT NULL,
+        approval_date REAL NOT NULL,
+        UNIQUE (pull_request_key, revision_id, user_arn),
+        FOREIGN KEY (pull_request_key, revision_id)
+            REFERENCES pull_request_revisions (pull_request_key, revision_id) ON DELETE CASCADE
+    );
+    CREATE TABLE pull_request_evaluations (
+        pull_request_key INTEGER NOT NULL,
+        revision_id TEXT NOT NULL,
+        satisfied TEXT NOT NULL,
+        not_satisfied TEXT NOT NULL,
+        overridden INTEGER NOT NULL,
+        PRIMARY KEY (pull_request_key, revision_id),
+        FOREIGN KEY (pull_request_key, revision_id)
+            REFERENCES pull_request_revisions (pull_request_key, revision_id) ON DELETE CASCADE
+    );
+    CREATE TABLE pull_request_overrides (
+        pull_request_key INTEGER NOT NULL,
+        revision_id TEXT NOT NULL,
+        overrider_arn TEXT NOT NULL,
+        override_date REAL NOT NULL,
+        PRIMARY KEY (pull_request_key, revision_id),
+        FOREIGN KEY (pull_request_key, revision_id)
+            REFERENCES pull_request_revisions (pull_request_key, revision_id) ON DELETE CASCADE
+    );",
 ];
 
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {

@@ -5,6 +5,7 @@
 mod common;
 
 mod accounts;
+mod approval_rules;
 mod auth;
 mod connections;
 mod content_read;

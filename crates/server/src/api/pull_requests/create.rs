@@ -255,8 +255,9 @@ pub fn create_pull_request(
                 "mergeBase": t.merge_base,
             }}),
         )?;
-        // (Approval rules from associated templates are attached here by the approval-rule
-        // area, in this transaction.)
+        // Approval rules from the templates associated with the repository, in this
+        // transaction.
+        crate::api::approval_rules::attach_template_rules(tx, &pr, now)?;
         Ok((view(state, tx, &pr)?, true))
     })?;
     if created {

@@ -16,8 +16,8 @@ use crate::git::write::{CasFailure, compare_and_swap};
 /// writes anything: whether the pull request may be merged now. The approval-rule area
 /// answers `PullRequestApprovalRulesNotSatisfiedException` here when the current revision's
 /// rules are neither satisfied nor overridden.
-pub(crate) fn check_merge_allowed(_ctx: &Ctx<'_>, _pr: &PullRequestRow) -> ApiResult<()> {
-    Ok(())
+pub(crate) fn check_merge_allowed(ctx: &Ctx<'_>, pr: &PullRequestRow) -> ApiResult<()> {
+    crate::api::approval_rules::check_merge_allowed(ctx, pr)
 }
 
 /// Squash and three-way options, as the branch merges take them.

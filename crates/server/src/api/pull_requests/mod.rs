@@ -228,10 +228,10 @@ pub(crate) fn view(
     })
 }
 
-/// The pull request's approval rules as `PullRequest.approvalRules` lists them. The
-/// approval-rule area (issue 9) reads its own table here; until then there are none.
-fn approval_rules(_conn: &Connection, _pr: &PullRequestRow) -> ApiResult<Vec<ApprovalRule>> {
-    Ok(Vec::new())
+/// The pull request's approval rules as `PullRequest.approvalRules` lists them (the
+/// approval-rule area's table).
+fn approval_rules(conn: &Connection, pr: &PullRequestRow) -> ApiResult<Vec<ApprovalRule>> {
+    crate::api::approval_rules::rules_view(conn, pr.key)
 }
 
 /// A pull-request event for the internal stream (EventBridge / notifications build on it).
