@@ -2,6 +2,7 @@
 //! `(&Ctx, Input) -> ApiResult<Output>`; none of them sees HTTP.
 
 pub mod branches;
+pub mod comments;
 pub mod commits;
 pub mod diffs;
 pub mod files;

@@ -3,7 +3,8 @@
 
 use super::serialization::decode;
 use crate::api::{
-    Ctx, branches, commits, diffs, files, history, merges, pull_requests, repositories, tags,
+    Ctx, branches, comments, commits, diffs, files, history, merges, pull_requests, repositories,
+    tags,
 };
 use crate::error::{ApiError, ApiResult};
 use codecommit_model::{ErrorCode, Operation};
@@ -93,6 +94,21 @@ pub fn dispatch(op: Operation, ctx: &Ctx<'_>, body: &[u8]) -> ApiResult<Vec<u8>>
         O::MergePullRequestByThreeWay => {
             json(ctx, body, pull_requests::merge_pull_request_by_three_way)
         }
+        // Comments and reactions
+        O::PostCommentForComparedCommit => {
+            json(ctx, body, comments::post_comment_for_compared_commit)
+        }
+        O::PostCommentForPullRequest => json(ctx, body, comments::post_comment_for_pull_request),
+        O::PostCommentReply => json(ctx, body, comments::post_comment_reply),
+        O::GetComment => json(ctx, body, comments::get_comment),
+        O::GetCommentsForComparedCommit => {
+            json(ctx, body, comments::get_comments_for_compared_commit)
+        }
+        O::GetCommentsForPullRequest => json(ctx, body, comments::get_comments_for_pull_request),
+        O::UpdateComment => json(ctx, body, comments::update_comment),
+        O::DeleteCommentContent => json(ctx, body, comments::delete_comment_content),
+        O::PutCommentReaction => empty(ctx, body, comments::put_comment_reaction),
+        O::GetCommentReactions => json(ctx, body, comments::get_comment_reactions),
         // Not built yet: each answers a clear error naming itself.
         O::AssociateApprovalRuleTemplateWithRepository
         | O::BatchAssociateApprovalRuleTemplateWithRepositories
@@ -100,15 +116,10 @@ pub fn dispatch(op: Operation, ctx: &Ctx<'_>, body: &[u8]) -> ApiResult<Vec<u8>>
         | O::CreateApprovalRuleTemplate
         | O::CreatePullRequestApprovalRule
         | O::DeleteApprovalRuleTemplate
-        | O::DeleteCommentContent
         | O::DeletePullRequestApprovalRule
         | O::DisassociateApprovalRuleTemplateFromRepository
         | O::EvaluatePullRequestApprovalRules
         | O::GetApprovalRuleTemplate
-        | O::GetComment
-        | O::GetCommentReactions
-        | O::GetCommentsForComparedCommit
-        | O::GetCommentsForPullRequest
         | O::GetPullRequestApprovalStates
         | O::GetPullRequestOverrideState
         | O::GetRepositoryTriggers
@@ -116,16 +127,11 @@ pub fn dispatch(op: Operation, ctx: &Ctx<'_>, body: &[u8]) -> ApiResult<Vec<u8>>
         | O::ListAssociatedApprovalRuleTemplatesForRepository
         | O::ListRepositoriesForApprovalRuleTemplate
         | O::OverridePullRequestApprovalRules
-        | O::PostCommentForComparedCommit
-        | O::PostCommentForPullRequest
-        | O::PostCommentReply
-        | O::PutCommentReaction
         | O::PutRepositoryTriggers
         | O::TestRepositoryTriggers
         | O::UpdateApprovalRuleTemplateContent
         | O::UpdateApprovalRuleTemplateDescription
         | O::UpdateApprovalRuleTemplateName
-        | O::UpdateComment
         | O::UpdatePullRequestApprovalRuleContent
         | O::UpdatePullRequestApprovalState => Err(ApiError::client(
             ErrorCode::UnknownOperation,
