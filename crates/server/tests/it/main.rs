@@ -5,6 +5,7 @@
 mod common;
 
 mod accounts;
+mod comments;
 mod connections;
 mod content_read;
 mod content_write;
