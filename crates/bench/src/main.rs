@@ -9,11 +9,15 @@
 //!   a keep-alive HTTP connection.
 //! * `writers ENDPOINT REPO N COMMITS` — N concurrent writers, one branch each; throughput and
 //!   lost-commit check.
+//! * `comments ENDPOINT SMALL_REPO LARGE_REPO [COMMENTS] [ROUNDS] [CALLS]` — comment listing
+//!   pages on a pull request with many comments against one with 10, and a line comment on
+//!   the large repository next to the small one (interleaved rounds).
 //! * `coldstart BIN RUNS` — time from spawning the server (fresh data dir) to its first answered
 //!   request, and its resident memory once idle.
 
 mod client;
 mod coldstart;
+mod comments;
 mod genrepo;
 mod scenarios;
 
@@ -27,6 +31,7 @@ fn main() -> ExitCode {
         Some("latency") => scenarios::latency(&args[1..]),
         Some("writers") => scenarios::writers(&args[1..]),
         Some("coldstart") => coldstart::run(&args[1..]),
+        Some("comments") => comments::run(&args[1..]),
         _ => Err("usage: ccl-bench bare PORT | gen-repo DIR [options] | latency ENDPOINT REPO SCENARIO N | writers ENDPOINT REPO N COMMITS".into()),
     };
     match result {

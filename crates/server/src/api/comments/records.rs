@@ -153,6 +153,17 @@ pub(crate) fn group_for(
     if let Some(g) = found {
         return Ok(g);
     }
+    // The repository may have been deleted since the request found it (writes are
+    // serialized, so this check is final).
+    let exists = conn
+        .prepare_cached("SELECT 1 FROM repositories WHERE id = ?1")?
+        .exists(params![id.repository_id])?;
+    if !exists {
+        return Err(crate::err!(
+            RepositoryDoesNotExist,
+            "The repository was deleted while the comment was being posted."
+        ));
+    }
     conn.prepare_cached(
         "INSERT INTO comment_groups (repository_id, pull_request_key, before_commit_id,
              after_commit_id, file_path, file_position, relative_file_version, before_blob_id,
