@@ -1,7 +1,8 @@
 //! Comment benchmarks (BENCHMARKS.md, issue 10), measured side by side in interleaved rounds:
 //!
 //! * a page of GetCommentsForPullRequest on a pull request with 10,000 comments against the
-//!   same page on one with 10 (first page and a page deep in the listing);
+//!   same page on one with 10 (first page and a page deep in the listing), both made of
+//!   threads of 10 comments on lines of one file;
 //! * PostCommentForPullRequest with a line location on the large repository, next to the
 //!   same post on the small one.
 
@@ -11,11 +12,14 @@ use serde_json::{Value, json};
 use std::time::Instant;
 
 /// The file the pull requests change (an existing deep file of the generated layout) and
-/// its new content: 100 lines, so comments can sit on many lines.
+/// its new content: 1,000 lines, so comments can sit on many lines.
 const FILE: &str = "src/m03/p02/l00/file-000023.txt";
+const LINES: usize = 1000;
+/// Comments per line thread: both pull requests' pages then read the same number of groups.
+const THREAD: usize = 10;
 
-fn hundred_lines(tag: &str) -> String {
-    (1..=100).map(|i| format!("{tag} line {i}\n")).collect()
+fn lines(tag: &str) -> String {
+    (1..=LINES).map(|i| format!("{tag} line {i}\n")).collect()
 }
 
 struct Pr {
@@ -41,7 +45,7 @@ fn pull_request(c: &mut Client, repo: &str, name: &str) -> Result<Pr, String> {
         "CreateBranch",
         json!({"repositoryName": repo, "branchName": name, "commitId": main}),
     )?;
-    let content = base64::engine::general_purpose::STANDARD.encode(hundred_lines(name));
+    let content = base64::engine::general_purpose::STANDARD.encode(lines(name));
     let v = c.ok(
         "PutFile",
         json!({"repositoryName": repo, "branchName": name, "parentCommitId": main,
@@ -69,12 +73,12 @@ fn post_body(repo: &str, pr: &Pr, line: usize, content: &str) -> Value {
            "location": {"filePath": FILE, "filePosition": line, "relativeFileVersion": "AFTER"}})
 }
 
-/// `n` comments on `pr`: threads on the file's 100 lines, every other comment a reply to
-/// the first comment of its line.
+/// `n` comments on `pr`: threads of 10 on consecutive lines of the file, every other comment
+/// a reply to the first comment of its thread.
 fn fill(c: &mut Client, repo: &str, pr: &Pr, n: usize) -> Result<(), String> {
-    let mut first: Vec<Option<String>> = vec![None; 100];
+    let mut first: Vec<Option<String>> = vec![None; LINES];
     for i in 0..n {
-        let line = i % 100;
+        let line = (i / THREAD) % LINES;
         let v = match (&first[line], i % 2) {
             (Some(parent), 1) => c.ok(
                 "PostCommentReply",
@@ -229,7 +233,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
             }
         }
         for k in 0..calls {
-            let line = (round * calls + k) % 100 + 1;
+            let line = (round * calls + k) % LINES + 1;
             let (ms, _) = timed(
                 &mut c,
                 "PostCommentForPullRequest",

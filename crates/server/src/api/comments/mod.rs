@@ -38,7 +38,6 @@ use crate::events::{self, Event, payload::ChangeKind, payload::CommentEvent};
 use codecommit_model::shapes::{Comment, Location, RelativeFileVersionEnum};
 use records::{CommentRow, GroupRow, Place, Version};
 use rusqlite::Connection;
-use std::collections::BTreeMap;
 
 /// "Comments are limited to 10,240 characters" (CommentContentSizeLimitExceededException).
 pub const MAX_CONTENT_CHARS: usize = 10240;
@@ -133,12 +132,13 @@ fn group_of(conn: &Connection, c: &CommentRow) -> ApiResult<GroupRow> {
 /// THE builder of the `Comment` shape. `callerReactions` and `reactionCounts` are computed
 /// for the caller of this request; a deleted comment has no `content`.
 fn view(conn: &Connection, c: &CommentRow, caller_arn: &str) -> ApiResult<Comment> {
-    let counts: BTreeMap<String, i32> = records::reaction_counts(conn, c.key)?
-        .into_iter()
-        .map(|(k, n)| (k, n as i32))
-        .collect();
-    let mine = records::reaction_of(conn, c.key, caller_arn)?;
-    Ok(Comment {
+    let mut summaries = records::reaction_summaries(conn, &[c.key], caller_arn)?;
+    Ok(view_with(c, summaries.remove(&c.key).unwrap_or_default()))
+}
+
+/// [`view`] with the reactions already read (a page reads them for all its comments at once).
+fn view_with(c: &CommentRow, reactions: records::Summary) -> Comment {
+    Comment {
         comment_id: Some(c.comment_id.clone()),
         content: if c.deleted { None } else { c.content.clone() },
         in_reply_to: c.in_reply_to.clone(),
@@ -147,9 +147,9 @@ fn view(conn: &Connection, c: &CommentRow, caller_arn: &str) -> ApiResult<Commen
         author_arn: Some(c.author_arn.clone()),
         deleted: Some(c.deleted),
         client_request_token: c.client_request_token.clone(),
-        caller_reactions: Some(mine.into_iter().collect()),
-        reaction_counts: Some(counts),
-    })
+        caller_reactions: Some(reactions.mine.into_iter().collect()),
+        reaction_counts: Some(reactions.counts),
+    }
 }
 
 fn location_view(place: &Option<Place>) -> Option<Location> {

@@ -65,9 +65,11 @@ fn read_page(
                 })
             })
             .flatten();
+        let keys: Vec<i64> = rows.iter().map(|c| c.key).collect();
+        let mut reactions = records::reaction_summaries(conn, &keys, &caller)?;
         let mut elements: Vec<Element> = Vec::new();
         for c in &rows {
-            let v = view(conn, c, &caller)?;
+            let v = view_with(c, reactions.remove(&c.key).unwrap_or_default());
             match elements.last_mut() {
                 Some(e) if e.group.key == c.group_key => e.comments.push(v),
                 // A group's comments are consecutive in listing order: each group is read

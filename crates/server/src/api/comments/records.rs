@@ -4,6 +4,7 @@
 
 use crate::error::{ApiError, ApiResult};
 use rusqlite::{Connection, OptionalExtension, Row, params};
+use std::collections::HashMap;
 
 /// Which version of a file a line comment is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -389,16 +390,52 @@ pub(crate) fn reactions(conn: &Connection, comment_key: i64) -> ApiResult<Vec<(S
     rows.collect::<Result<_, _>>().map_err(ApiError::from)
 }
 
-/// (reaction key, number of users) of a comment.
-pub(crate) fn reaction_counts(
+/// The reactions of some comments as a comment shows them: per comment, the number of
+/// users per reaction key and the key `user_arn` chose (if any). One statement for a whole
+/// page of comments.
+pub(crate) fn reaction_summaries(
     conn: &Connection,
-    comment_key: i64,
-) -> ApiResult<Vec<(String, i64)>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT reaction, COUNT(*) FROM comment_reactions WHERE comment_key = ?1 GROUP BY reaction",
-    )?;
-    let rows = stmt.query_map(params![comment_key], |row| Ok((row.get(0)?, row.get(1)?)))?;
-    rows.collect::<Result<_, _>>().map_err(ApiError::from)
+    comment_keys: &[i64],
+    user_arn: &str,
+) -> ApiResult<HashMap<i64, Summary>> {
+    let mut out: HashMap<i64, Summary> = HashMap::new();
+    // SQLite's default limit on host parameters is 32,766; pages are at most 500.
+    for chunk in comment_keys.chunks(1000) {
+        let marks = vec!["?"; chunk.len()].join(", ");
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT comment_key, reaction, COUNT(*), MAX(user_arn = ?1) FROM comment_reactions
+             WHERE comment_key IN ({marks}) GROUP BY comment_key, reaction"
+        ))?;
+        let mut args: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(chunk.len() + 1);
+        args.push(&user_arn);
+        for k in chunk {
+            args.push(k);
+        }
+        let rows = stmt.query_map(args.as_slice(), |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, i64>(2)?,
+                row.get::<_, bool>(3)?,
+            ))
+        })?;
+        for r in rows {
+            let (key, reaction, n, mine) = r?;
+            let s = out.entry(key).or_default();
+            if mine {
+                s.mine = Some(reaction.clone());
+            }
+            s.counts.insert(reaction, n as i32);
+        }
+    }
+    Ok(out)
+}
+
+/// A comment's reactions as its `reactionCounts` and `callerReactions` show them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Summary {
+    pub counts: std::collections::BTreeMap<String, i32>,
+    pub mine: Option<String>,
 }
 
 /// A user's reaction to a comment, if any.
