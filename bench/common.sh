@@ -10,18 +10,22 @@ build() {
   (cd "$ROOT" && cargo build --release -q -p codecommit-local -p ccl-bench)
 }
 
-# start_server NAME → sets SERVER_URL and SERVER_PID; data in $WORK/NAME-data
+# start_server NAME [ARGS…] → sets SERVER_URL, SERVER_HTTPS_URL (https://localhost:PORT),
+# SERVER_CA and SERVER_PID; data in $WORK/NAME-data (wiped first unless KEEP_DATA=1: a restart
+# over the same repositories)
 start_server() {
-  local name=$1
-  rm -rf "$WORK/$name-data"
-  CODECOMMIT_LOCAL_LOG=${LOG_LEVEL:-warn} "$BIN" --port 0 --data-dir "$WORK/$name-data" 2> "$WORK/$name.log" &
+  local name=$1; shift
+  [ "${KEEP_DATA:-0}" = 1 ] || rm -rf "$WORK/$name-data"
+  CODECOMMIT_LOCAL_LOG=${LOG_LEVEL:-warn} "$BIN" --port 0 --https-port 0 --data-dir "$WORK/$name-data" "$@" 2> "$WORK/$name.log" &
   SERVER_PID=$!
   for _ in $(seq 1 200); do
-    if grep -q "listening on" "$WORK/$name.log" 2>/dev/null; then break; fi
+    if grep -q "listening on http://" "$WORK/$name.log" 2>/dev/null; then break; fi
     sleep 0.05
   done
   SERVER_URL=$(grep -o "http://[0-9.:]*" "$WORK/$name.log" | head -1)
   [ -n "$SERVER_URL" ] || { echo "server did not start" >&2; exit 1; }
+  SERVER_HTTPS_URL=$(grep -o "https://[0-9.:]*" "$WORK/$name.log" | head -1 | sed 's#https://127.0.0.1#https://localhost#')
+  SERVER_CA="$WORK/$name-data/tls/ca.pem"
 }
 
 stop_server() {

@@ -5,7 +5,7 @@ source "$(dirname "$0")/common.sh"
 build
 command -v wrk >/dev/null || { echo "wrk is required (apt-get install wrk)"; exit 1; }
 LOG_LEVEL=${LOG_LEVEL:-info} start_server throughput
-BARE_PORT=${BARE_PORT:-4698}
+BARE_PORT=${BARE_PORT:-$((20000 + RANDOM % 20000))}
 "$BENCH" bare "$BARE_PORT" 2>/dev/null &
 BARE_PID=$!
 trap 'stop_server; kill $BARE_PID 2>/dev/null; wait $BARE_PID 2>/dev/null' EXIT

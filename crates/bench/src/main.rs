@@ -12,14 +12,20 @@
 //! * `comments ENDPOINT SMALL_REPO LARGE_REPO [COMMENTS] [ROUNDS] [CALLS]` — comment listing
 //!   pages on a pull request with many comments against one with 10, and a line comment on
 //!   the large repository next to the small one (interleaved rounds).
+//! * `tls HTTPS_ADDR HTTP_ADDR CA RUNS` — a fresh connection's TLS handshake and first answer
+//!   (`GET /health`) against the HTTPS listener, interleaved with the same over plain HTTP.
 //! * `coldstart BIN RUNS` — time from spawning the server (fresh data dir) to its first answered
 //!   request, and its resident memory once idle.
+//! * `pulls ENDPOINT SCENARIO …` — pull-request latency, listing at scale, push overhead of
+//!   open pull requests (see pulls.rs).
 
 mod client;
 mod coldstart;
 mod comments;
 mod genrepo;
+mod pulls;
 mod scenarios;
+mod tls;
 
 use std::process::ExitCode;
 
@@ -31,8 +37,10 @@ fn main() -> ExitCode {
         Some("latency") => scenarios::latency(&args[1..]),
         Some("writers") => scenarios::writers(&args[1..]),
         Some("coldstart") => coldstart::run(&args[1..]),
+        Some("pulls") => pulls::run(&args[1..]),
+        Some("tls") => tls::run(&args[1..]),
         Some("comments") => comments::run(&args[1..]),
-        _ => Err("usage: ccl-bench bare PORT | gen-repo DIR [options] | latency ENDPOINT REPO SCENARIO N | writers ENDPOINT REPO N COMMITS".into()),
+        _ => Err("usage: ccl-bench bare PORT | gen-repo DIR [options] | latency ENDPOINT REPO SCENARIO N | writers ENDPOINT REPO N COMMITS | pulls ENDPOINT SCENARIO … | tls … | comments ENDPOINT SMALL LARGE …".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -5,11 +5,11 @@ use base64::Engine as _;
 use serde_json::{Value, json};
 use std::time::Instant;
 
-fn b64(data: &[u8]) -> String {
+pub(crate) fn b64(data: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(data)
 }
 
-fn tip(c: &mut Client, repo: &str, branch: &str) -> Result<String, String> {
+pub(crate) fn tip(c: &mut Client, repo: &str, branch: &str) -> Result<String, String> {
     let v = c.ok(
         "GetBranch",
         json!({"repositoryName": repo, "branchName": branch}),
@@ -21,7 +21,7 @@ fn tip(c: &mut Client, repo: &str, branch: &str) -> Result<String, String> {
 }
 
 /// A branch at main's tip, made fresh (deleted first if it exists).
-fn fresh_branch(c: &mut Client, repo: &str, name: &str) -> Result<String, String> {
+pub(crate) fn fresh_branch(c: &mut Client, repo: &str, name: &str) -> Result<String, String> {
     let main = tip(c, repo, "main")?;
     let _ = c.call(
         "DeleteBranch",
@@ -53,7 +53,7 @@ fn commit_puts(
 }
 
 /// One CreateCommit changing `n` files under `prefix`; returns the new commit id.
-fn commit_files(
+pub(crate) fn commit_files(
     c: &mut Client,
     repo: &str,
     branch: &str,
@@ -74,7 +74,7 @@ fn commit_files(
 /// One CreateCommit rewriting existing files of the generated layout (see genrepo.rs), spread
 /// over the tree: `first`, `first + step`, … (`n` files).
 #[allow(clippy::too_many_arguments)]
-fn rewrite_existing(
+pub(crate) fn rewrite_existing(
     c: &mut Client,
     repo: &str,
     branch: &str,
@@ -97,7 +97,7 @@ fn rewrite_existing(
 /// An existing deep file of the generated layout (see genrepo.rs).
 const DEEP_FILE: &str = "src/m03/p02/l00/file-000023.txt";
 
-fn median_p90(mut samples: Vec<f64>) -> (f64, f64) {
+pub(crate) fn median_p90(mut samples: Vec<f64>) -> (f64, f64) {
     samples.sort_by(f64::total_cmp);
     let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
     (at(0.5), at(0.9))

@@ -38,7 +38,46 @@ pub struct Config {
     pub max_connections: Option<usize>,
     /// Open pull requests per repository (AWS's quota is 1,000).
     pub open_pull_request_limit: usize,
+    /// Bytes of API request bodies held in memory at once (decoded); a call that would go over
+    /// waits briefly, then gets `ThrottlingException`.
+    pub max_body_memory: usize,
+    /// Background repository maintenance: on/off, what triggers a run, how hard it works.
+    pub maintenance: crate::git::maintenance::MaintenanceConfig,
+    /// Port of the HTTPS listener (0 picks a free one); `None`: no HTTPS listener.
+    pub https_port: Option<u16>,
+    /// The HTTPS certificate chain and key (PEM); unset: a generated local CA signs one.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    /// Names the generated certificate carries besides `localhost`, `127.0.0.1` and `::1`.
+    pub tls_names: Vec<String>,
+    /// Whether signatures and git credentials are checked.
+    pub auth: AuthMode,
+    /// Whether `POST /reset` wipes the server (it is unauthenticated).
+    pub reset_enabled: bool,
 }
+
+/// Default body memory budget: two of the largest bodies, or a dozen of the largest commits.
+pub const DEFAULT_MAX_BODY_MEMORY: usize = 128 * 1024 * 1024;
+
+/// How callers are authenticated (`--auth`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AuthMode {
+    /// Any signature and any git credentials are accepted; the access key names the caller.
+    #[default]
+    Off,
+    /// SigV4 signatures (API, STS) and git credentials are verified against the principals
+    /// file and STS-issued credentials; what AWS would refuse is refused.
+    Verify,
+}
+
+impl AuthMode {
+    pub fn verify(self) -> bool {
+        self == AuthMode::Verify
+    }
+}
+
+/// The default HTTPS port (one above the HTTP port's default).
+pub const DEFAULT_HTTPS_PORT: u16 = 4600;
 
 /// Default header timeout (hyper's and many web servers' choice).
 pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(30);
@@ -63,6 +102,14 @@ impl Config {
             body_timeout: Some(DEFAULT_BODY_TIMEOUT),
             max_connections: None,
             open_pull_request_limit: crate::api::pull_requests::DEFAULT_OPEN_PULL_REQUEST_LIMIT,
+            max_body_memory: DEFAULT_MAX_BODY_MEMORY,
+            maintenance: Default::default(),
+            https_port: None,
+            tls_cert: None,
+            tls_key: None,
+            tls_names: Vec::new(),
+            auth: AuthMode::Off,
+            reset_enabled: true,
         }
     }
 }

@@ -1,7 +1,8 @@
 //! The `codecommit-local` binary: parses flags (also read from the environment) and serves.
 
 use clap::Parser;
-use codecommit_local::{Config, bind, config::default_data_dir};
+use codecommit_local::config::{AuthMode, default_data_dir};
+use codecommit_local::{Config, bind};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -59,6 +60,92 @@ struct Args {
     /// [default: half the open-file limit less 64, at most 4096].
     #[arg(long, env = "CODECOMMIT_LOCAL_MAX_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..))]
     max_connections: Option<u32>,
+    /// Megabytes (MiB) of API request bodies held in memory at once; a call that would go over
+    /// waits up to 2 s for room, then gets ThrottlingException (the SDKs retry it).
+    #[arg(long, env = "CODECOMMIT_LOCAL_MAX_BODY_MEMORY", default_value_t = 128, value_parser = clap::value_parser!(u64).range(1..=1 << 40), value_name = "MIB")]
+    max_body_memory: u64,
+    /// Background repository maintenance (geometric repacks with a multi-pack index and
+    /// bitmaps, commit-graph with changed-path Bloom filters): true or false.
+    #[arg(long, env = "CODECOMMIT_LOCAL_MAINTENANCE", default_value_t = true, action = clap::ArgAction::Set)]
+    maintenance: bool,
+    /// Loose objects (API commits, small pushes) in a repository that trigger maintenance.
+    #[arg(
+        long,
+        env = "CODECOMMIT_LOCAL_MAINTENANCE_LOOSE_OBJECTS",
+        default_value_t = 512
+    )]
+    maintenance_loose_objects: usize,
+    /// Packs not yet in the multi-pack index that trigger maintenance.
+    #[arg(long, env = "CODECOMMIT_LOCAL_MAINTENANCE_PACKS", default_value_t = 8)]
+    maintenance_packs: usize,
+    /// Bytes of packs not yet in the multi-pack index that trigger maintenance.
+    #[arg(long, env = "CODECOMMIT_LOCAL_MAINTENANCE_PACK_BYTES", default_value_t = 4 * 1024 * 1024)]
+    maintenance_pack_bytes: u64,
+    /// Repositories maintained at the same time.
+    #[arg(long, env = "CODECOMMIT_LOCAL_MAINTENANCE_JOBS", default_value_t = 1)]
+    maintenance_jobs: usize,
+    /// Threads one maintenance run may use for packing.
+    #[arg(
+        long,
+        env = "CODECOMMIT_LOCAL_MAINTENANCE_THREADS",
+        default_value_t = 1
+    )]
+    maintenance_threads: usize,
+    /// Log filter: `error`, `warn`, `info` (one line per API call and git request), `debug`
+    /// (adds each call's input, capped), or per target, e.g. `warn,codecommit_local::api=info`.
+    #[arg(
+        long,
+        env = "CODECOMMIT_LOCAL_LOG",
+        default_value = "info",
+        value_name = "FILTER"
+    )]
+    log: String,
+    /// Port of the HTTPS listener (0 picks a free one; `off`: no HTTPS) [default: the HTTP
+    /// port + 1, so 4600; a free one when --port is 0].
+    #[arg(long, env = "CODECOMMIT_LOCAL_HTTPS_PORT", value_parser = https_port, value_name = "PORT|off")]
+    https_port: Option<HttpsPort>,
+    /// PEM certificate chain for HTTPS [default: one signed by a local CA generated into
+    /// DATA_DIR/tls/].
+    #[arg(long, env = "CODECOMMIT_LOCAL_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(long, env = "CODECOMMIT_LOCAL_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Extra names (DNS names or IP addresses) for the generated certificate, besides
+    /// localhost, 127.0.0.1 and ::1; repeat the flag or separate with commas.
+    #[arg(
+        long = "tls-name",
+        env = "CODECOMMIT_LOCAL_TLS_NAMES",
+        value_delimiter = ','
+    )]
+    tls_names: Vec<String>,
+    /// `off`: any signature and git credentials are accepted (the access key still names the
+    /// caller); `verify`: SigV4 signatures and git credentials are checked as AWS does.
+    #[arg(long, env = "CODECOMMIT_LOCAL_AUTH", value_enum, default_value = "off")]
+    auth: Auth,
+    /// Refuse `POST /reset` (it is unauthenticated).
+    #[arg(long, env = "CODECOMMIT_LOCAL_DISABLE_RESET")]
+    disable_reset: bool,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum Auth {
+    Off,
+    Verify,
+}
+
+/// An HTTPS port, or none.
+#[derive(Clone, Copy, Debug)]
+struct HttpsPort(Option<u16>);
+
+fn https_port(s: &str) -> Result<HttpsPort, String> {
+    let s = s.trim();
+    if s.eq_ignore_ascii_case("off") || s.eq_ignore_ascii_case("none") {
+        return Ok(HttpsPort(None));
+    }
+    s.parse::<u16>()
+        .map(|p| HttpsPort(Some(p)))
+        .map_err(|_| format!("`{s}` is not a port number or `off`"))
 }
 
 /// A time limit given in seconds; `None` for 0 (no limit).
@@ -80,7 +167,7 @@ fn seconds(s: &str) -> Result<Seconds, String> {
 fn main() -> ExitCode {
     let args = Args::parse();
     // Kept alive for the whole run: dropping it flushes the log.
-    let _log_guard = init_logging();
+    let _log_guard = init_logging(&args.log);
     if !codecommit_local::identity::is_account_id(&args.account_id) {
         eprintln!("codecommit-local: --account-id must be 12 digits");
         return ExitCode::from(2);
@@ -114,6 +201,29 @@ fn main() -> ExitCode {
         body_timeout: args.body_timeout.0,
         max_connections: args.max_connections.map(|n| n as usize),
         open_pull_request_limit: args.max_open_pull_requests,
+        max_body_memory: usize::try_from(args.max_body_memory.saturating_mul(1024 * 1024))
+            .unwrap_or(usize::MAX),
+        maintenance: codecommit_local::git::maintenance::MaintenanceConfig {
+            enabled: args.maintenance,
+            loose_objects: args.maintenance_loose_objects,
+            packs: args.maintenance_packs,
+            pack_bytes: args.maintenance_pack_bytes,
+            jobs: args.maintenance_jobs,
+            threads: args.maintenance_threads,
+        },
+        https_port: match args.https_port {
+            Some(p) => p.0,
+            None if args.port == 0 => Some(0),
+            None => Some(args.port.checked_add(1).unwrap_or(0)),
+        },
+        tls_cert: args.tls_cert,
+        tls_key: args.tls_key,
+        tls_names: args.tls_names,
+        auth: match args.auth {
+            Auth::Off => AuthMode::Off,
+            Auth::Verify => AuthMode::Verify,
+        },
+        reset_enabled: !args.disable_reset,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -141,11 +251,28 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        tracing::info!(addr = %bound.addr, data_dir = %data_dir.display(), base_url = %bound.state.base_url, "codecommit-local listening");
-        // A fixed line on stderr that scripts (and the restart tests) wait for.
+        let auth = if bound.state.config.auth.verify() { "verify" } else { "off" };
+        tracing::info!(addr = %bound.addr, data_dir = %data_dir.display(), base_url = %bound.state.base_url, auth, "codecommit-local listening");
+        if let (Some(addr), Some(files)) = (bound.https_addr, &bound.tls_files) {
+            match &files.ca {
+                Some(ca) => {
+                    tracing::info!(addr = %addr, ca = %ca.display(), names = %files.names.join(","), "HTTPS listening; clients trust the local CA with GIT_SSL_CAINFO={0} / AWS_CA_BUNDLE={0}", ca.display());
+                    eprintln!("codecommit-local listening on https://{addr} (trust GIT_SSL_CAINFO={0} / AWS_CA_BUNDLE={0})", ca.display());
+                }
+                None => {
+                    tracing::info!(addr = %addr, cert = %files.cert.display(), "HTTPS listening");
+                    eprintln!("codecommit-local listening on https://{addr}");
+                }
+            }
+        }
+        // A fixed line on stderr that scripts (and the restart tests) wait for; last, so the
+        // HTTPS line is out before it.
         eprintln!("codecommit-local listening on http://{}", bound.addr);
         match bound.serve(shutdown_signal()).await {
-            Ok(()) => ExitCode::SUCCESS,
+            Ok(()) => {
+                tracing::info!("codecommit-local stopped");
+                ExitCode::SUCCESS
+            }
             Err(e) => {
                 eprintln!("codecommit-local: {e}");
                 ExitCode::FAILURE
@@ -154,26 +281,29 @@ fn main() -> ExitCode {
     })
 }
 
-/// Logs go to stderr through a background writer thread with a buffer, so request handlers
-/// never wait on the terminal or a pipe. Nothing is dropped: a full queue applies backpressure.
-fn init_logging() -> tracing_appender::non_blocking::WorkerGuard {
+/// Logs go to stderr through a background writer thread (`logbuf`): a request appends its
+/// formatted line to a buffer and never waits on the terminal or a pipe. Nothing is dropped.
+fn init_logging(filter: &str) -> Option<codecommit_local::logbuf::Guard> {
     use std::io::IsTerminal as _;
-    let filter = tracing_subscriber::EnvFilter::try_from_env("CODECOMMIT_LOCAL_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|e| {
+        eprintln!("codecommit-local: log filter `{filter}` is not valid ({e}); using `info`");
+        tracing_subscriber::EnvFilter::new("info")
+    });
     let ansi = std::io::stderr().is_terminal();
-    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .lossy(false)
-        .finish(std::io::BufWriter::with_capacity(
-            64 * 1024,
-            std::io::stderr(),
-        ));
-    tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
-        .with_ansi(ansi)
-        .with_writer(writer)
-        .init();
-    guard
+        .with_ansi(ansi);
+    match codecommit_local::logbuf::buffered(std::io::stderr()) {
+        Ok((writer, guard)) => {
+            builder.with_writer(writer).init();
+            Some(guard)
+        }
+        Err(_) => {
+            builder.with_writer(std::io::stderr).init();
+            None
+        }
+    }
 }
 
 async fn shutdown_signal() {
@@ -189,8 +319,12 @@ async fn shutdown_signal() {
             Err(_) => std::future::pending::<()>().await,
         }
     };
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
+    let signal = tokio::select! {
+        () = ctrl_c => "SIGINT",
+        () = term => "SIGTERM",
+    };
+    tracing::info!(
+        signal,
+        "shutting down: signal received; requests in flight finish first"
+    );
 }

@@ -71,7 +71,18 @@ fn open_file_limit() -> Option<usize> {
 /// by the header timeout.
 pub trait Handshake: Clone + Send + Sync + 'static {
     type Io: AsyncRead + AsyncWrite + Unpin + Send + 'static;
+    /// Whether the listener speaks TLS: every request it serves carries a [`Listener`]
+    /// extension saying so.
+    fn secure(&self) -> bool {
+        false
+    }
     fn handshake(&self, tcp: TcpStream) -> impl Future<Output = io::Result<Self::Io>> + Send;
+}
+
+/// Which kind of listener a request came in on (a request extension).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Listener {
+    pub secure: bool,
 }
 
 /// Plain HTTP: the TCP stream itself.
@@ -82,6 +93,131 @@ impl Handshake for Plain {
     type Io = TcpStream;
     async fn handshake(&self, tcp: TcpStream) -> io::Result<TcpStream> {
         Ok(tcp)
+    }
+}
+
+/// Plain HTTP that notices a TLS client knocking on it (`https://` to the HTTP port): such a
+/// connection is closed with a log line naming the HTTPS port, instead of hyper's puzzling
+/// "invalid method" answer.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Http {
+    /// The HTTPS listener's port, for the log line.
+    pub https_port: Option<u16>,
+}
+
+impl Handshake for Http {
+    type Io = Sniffed;
+    async fn handshake(&self, tcp: TcpStream) -> io::Result<Sniffed> {
+        Ok(Sniffed {
+            inner: tcp,
+            checked: false,
+            https_port: self.https_port,
+        })
+    }
+}
+
+/// A TCP stream whose first bytes are checked for a TLS ClientHello (content type 22,
+/// version 3.x).
+pub struct Sniffed {
+    inner: TcpStream,
+    checked: bool,
+    https_port: Option<u16>,
+}
+
+impl AsyncRead for Sniffed {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let this = &mut *self;
+        let polled = Pin::new(&mut this.inner).poll_read(cx, buf);
+        if !this.checked && matches!(polled, Poll::Ready(Ok(()))) {
+            let new = &buf.filled()[before..];
+            if !new.is_empty() {
+                this.checked = true;
+                if new[0] == 0x16 && new.get(1).is_none_or(|b| *b == 0x03) {
+                    log_tls_on_plain(this.inner.peer_addr().ok(), this.https_port);
+                    // Read as the end of the stream: the connection closes without an answer.
+                    buf.set_filled(before);
+                }
+            }
+        }
+        polled
+    }
+}
+
+impl AsyncWrite for Sniffed {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// At most one line a second: a client retrying in a loop does not flood the log.
+fn log_tls_on_plain(peer: Option<SocketAddr>, https_port: Option<u16>) {
+    static LAST: AtomicU64 = AtomicU64::new(u64::MAX);
+    let now = stamp_ms();
+    let last = LAST.load(Ordering::Relaxed);
+    if last != u64::MAX && now.saturating_sub(last) < 1000 {
+        return;
+    }
+    LAST.store(now, Ordering::Relaxed);
+    let peer = peer.map(|p| p.to_string()).unwrap_or_else(|| "-".into());
+    match https_port {
+        Some(port) => tracing::warn!(
+            %peer,
+            https_port = port,
+            "a TLS handshake arrived on the plain-HTTP port: use https:// on port {port} (or http:// on this one)"
+        ),
+        None => tracing::warn!(
+            %peer,
+            "a TLS handshake arrived on the plain-HTTP port, and HTTPS is off: use http://"
+        ),
+    }
+}
+
+/// HTTPS: a rustls handshake first.
+#[derive(Clone)]
+pub struct Tls {
+    acceptor: tokio_rustls::TlsAcceptor,
+}
+
+impl Tls {
+    pub fn new(config: Arc<rustls::ServerConfig>) -> Tls {
+        Tls {
+            acceptor: tokio_rustls::TlsAcceptor::from(config),
+        }
+    }
+}
+
+impl Handshake for Tls {
+    type Io = tokio_rustls::server::TlsStream<TcpStream>;
+    fn secure(&self) -> bool {
+        true
+    }
+    async fn handshake(&self, tcp: TcpStream) -> io::Result<Self::Io> {
+        self.acceptor.accept(tcp).await
     }
 }
 
@@ -202,22 +338,31 @@ impl Server {
             state: &state,
             _permit: permit,
         };
+        let secure = handshake.secure();
+        // A connection still in its handshake is idle: it may be closed to make room.
+        let shaken = async {
+            tokio::select! {
+                r = handshake.handshake(tcp) => Some(r),
+                () = state.close.notified() => None,
+            }
+        };
         let io = match self.limits.header_timeout {
-            Some(t) => match tokio::time::timeout(t, handshake.handshake(tcp)).await {
+            Some(t) => match tokio::time::timeout(t, shaken).await {
                 Ok(r) => r,
                 Err(_) => {
-                    tracing::info!(%peer, "closed a connection: handshake not done within {t:?}");
+                    tracing::info!(%peer, "closed a connection: TLS handshake not done within {}s", t.as_secs_f64());
                     return;
                 }
             },
-            None => handshake.handshake(tcp).await,
+            None => shaken.await,
         };
         let io = match io {
-            Ok(io) => io,
-            Err(e) => {
+            Some(Ok(io)) => io,
+            Some(Err(e)) => {
                 tracing::debug!(%peer, error = %e, "handshake failed");
                 return;
             }
+            None => return,
         };
         let router = self.router.clone();
         let body_timeout = self.limits.body_timeout;
@@ -225,7 +370,8 @@ impl Server {
         let service = hyper::service::service_fn(move |req: Request<Incoming>| {
             let mut router = router.clone();
             let busy = Busy::start(service_state.clone());
-            let req = req.map(|body| TimedBody::new(body, body_timeout, peer));
+            let mut req = req.map(|body| TimedBody::new(body, body_timeout, peer));
+            req.extensions_mut().insert(Listener { secure });
             async move {
                 let response = tower_service::Service::call(&mut router, req).await;
                 response.map(|r| r.map(|inner| TrackedBody { inner, _busy: busy }))

@@ -3,6 +3,7 @@
 use crate::config::Config;
 use crate::events::Events;
 use crate::git::GitStore;
+use crate::git::maintenance::Maintenance;
 use crate::identity::Identities;
 use crate::store::Store;
 use std::fs::File;
@@ -17,6 +18,10 @@ pub struct AppState {
     pub events: Events,
     /// Who callers are: principals file, STS sessions (see `identity`).
     pub identities: Identities,
+    /// The bytes of API request bodies held at once (`--max-body-memory`).
+    pub body_memory: crate::protocol::body::BodyBudget,
+    /// Background repository maintenance (repacks, bitmaps, commit-graphs).
+    pub maintenance: Maintenance,
     /// Held for the server's lifetime: one server per data directory.
     _lock: File,
 }
@@ -55,16 +60,31 @@ impl AppState {
             &store,
         )
         .map_err(|e| StartupError(format!("identities: {e}")))?;
+        let body_memory = crate::protocol::body::BodyBudget::new(config.max_body_memory);
+        let events = Events::default();
+        let maintenance = Maintenance::start(
+            config.maintenance.clone(),
+            git.repos_dir().to_owned(),
+            git.home_dir.clone(),
+            git.git_binary.clone(),
+        );
+        maintenance.follow(events.subscribe());
         let state = AppState {
+            body_memory,
             config,
             base_url,
             store,
             git,
-            events: Events::default(),
+            events,
             identities,
+            maintenance,
             _lock: lock,
         };
         state.reconcile();
+        // Repositories that got data while no server ran (or before maintenance existed).
+        for rec in state.store.all() {
+            state.maintenance.notify(&rec.id);
+        }
         Ok(Arc::new(state))
     }
 

@@ -83,9 +83,62 @@ pub fn java_date(epoch: f64) -> String {
     )
 }
 
+/// SigV4's basic ISO 8601 form, `20261202T010203Z`.
+pub fn amz_date(epoch: i64) -> String {
+    let c = civil(epoch as f64);
+    format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        c.year, c.month, c.day, c.hour, c.minute, c.second
+    )
+}
+
+/// Epoch seconds of `20261202T010203` (the `Z` optional, as git passwords leave it out).
+pub fn parse_amz_date(s: &str) -> Option<i64> {
+    let s = s.strip_suffix('Z').unwrap_or(s);
+    let b = s.as_bytes();
+    if b.len() != 15 || b[8] != b'T' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let part = s.get(r)?;
+        part.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| part.parse().ok())?
+    };
+    let (year, month, day) = (num(0..4)?, num(4..6)?, num(6..8)?);
+    let (hour, minute, second) = (num(9..11)?, num(11..13)?, num(13..15)?);
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return None;
+    }
+    // Howard Hinnant's days-from-civil.
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + hour * 3600 + minute * 60 + second)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amz_dates_round_trip() {
+        assert_eq!(amz_date(0), "19700101T000000Z");
+        let t = parse_amz_date("20261202T010203Z").unwrap();
+        assert_eq!(amz_date(t), "20261202T010203Z");
+        assert_eq!(parse_amz_date("20240229T235959"), Some(1_709_251_199));
+        assert_eq!(parse_amz_date("2024-02-29T23:59:59Z"), None);
+        assert_eq!(parse_amz_date("20241301T000000Z"), None);
+    }
 
     #[test]
     fn known_moments() {

@@ -42,6 +42,7 @@ pub fn create_branch(ctx: &Ctx<'_>, input: CreateBranchInput) -> ApiResult<()> {
             "The specified commit does not exist: {commit_id}"
         ),
     };
+    validate::storable_branch_name(branch)?;
     let lock = ctx.state.git.write_lock(&o.rec.id);
     let _guard = lock.lock();
     if objects::branch_tip(&o.repo, branch)?.is_some() {

@@ -168,6 +168,7 @@ pub fn check_parent(
                 o.rec.name
             )
         }
+        validate::storable_branch_name(branch)?;
         // The first commit of an empty repository needs no parent.
         if required && validate::present(parent).is_none() {
             bail!(ParentCommitIdRequired, "A parent commit ID is required.")
@@ -324,6 +325,9 @@ pub fn create_commit(ctx: &Ctx<'_>, input: CreateCommitInput) -> ApiResult<Creat
     for p in puts {
         let path = validate::new_file_path(&p.file_path)?;
         let mode = p.file_mode.as_ref().map(entry_kind).transpose()?;
+        if let Some(kind) = mode {
+            validate::check_symlink_path(&path, kind)?;
+        }
         let source = match (&p.file_content, &p.source_file) {
             (Some(_), Some(_)) => bail!(
                 FileContentAndSourceFileSpecified,
@@ -384,6 +388,7 @@ pub fn create_commit(ctx: &Ctx<'_>, input: CreateCommitInput) -> ApiResult<Creat
             bail!(FileModeRequired, "The file mode for {path} is required.")
         };
         let kind = entry_kind(mode)?;
+        validate::check_symlink_path(&path, kind)?;
         all_paths.push(path.clone());
         mode_changes.push((path, kind));
     }

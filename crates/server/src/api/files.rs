@@ -154,6 +154,9 @@ pub fn put_file(ctx: &Ctx<'_>, input: PutFileInput) -> ApiResult<PutFileOutput> 
         )
     }
     let mode = input.file_mode.as_ref().map(entry_kind).transpose()?;
+    if let Some(kind) = mode {
+        validate::check_symlink_path(&path, kind)?;
+    }
     let who = authorship(ctx, &input.name, &input.email, &input.commit_message)?;
 
     let lock = ctx.state.git.write_lock(&o.rec.id);

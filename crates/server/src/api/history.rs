@@ -6,6 +6,7 @@
 use super::specs::{self, COMMIT_SPEC};
 use super::{Ctx, paginate, validate};
 use crate::error::ApiResult;
+use crate::git::commitgraph::PathKeys;
 use crate::git::diff::diff_entries;
 use crate::git::history::{Components, FastMap, HistoryIndex, Version};
 use crate::git::objects::{Entry, describe_commit};
@@ -60,6 +61,8 @@ pub fn file_versions(
     };
     let mut paths: Vec<String> = vec![path.to_owned()];
     let mut split: Vec<Components> = vec![Components::new(path)];
+    // Bloom keys per path: with them, commits that did not touch the path cost no tree read.
+    let mut keys: Vec<Option<PathKeys>> = vec![w.keys(path)];
     let mut nodes: Vec<Node> = Vec::new();
     // (commit number, path number) → node.
     let mut seen: FastMap<u64, u32> = FastMap::default();
@@ -88,10 +91,15 @@ pub fn file_versions(
         parents.extend_from_slice(&w.node(repo, commit)?.parents);
         targets.clear();
         let mut same = None;
-        for &p in &parents {
-            if w.file_at_components(repo, p, &split[path_id as usize])? == Some(blob) {
-                same = Some(p);
-                break;
+        let path_keys = keys[path_id as usize].as_ref();
+        if !parents.is_empty() && path_keys.is_some_and(|k| w.unchanged(commit, k)) {
+            same = Some(parents[0]);
+        } else {
+            for &p in &parents {
+                if w.file_at_components(repo, p, &split[path_id as usize])? == Some(blob) {
+                    same = Some(p);
+                    break;
+                }
             }
         }
         if let Some(mut p) = same {
@@ -103,7 +111,9 @@ pub fn file_versions(
                 }
                 let node = w.node(repo, p)?;
                 let [q] = node.parents[..] else { break };
-                if w.file_at_components(repo, q, &split[path_id as usize])? != Some(blob) {
+                let kept = path_keys.is_some_and(|k| w.unchanged(p, k))
+                    || w.file_at_components(repo, q, &split[path_id as usize])? == Some(blob);
+                if !kept {
                     break;
                 }
                 p = q;
@@ -112,8 +122,7 @@ pub fn file_versions(
         } else {
             nodes[n as usize].is_version = true;
             for &p in &parents {
-                let path = paths[path_id as usize].clone();
-                if let Some(e) = w.file_at(repo, p, &path)? {
+                if let Some(e) = w.file_at_components(repo, p, &split[path_id as usize])? {
                     targets.push((p, path_id, e));
                 } else if let Some((old_path, e)) =
                     renamed_from(repo, w.tree(p), w.tree(commit), blob)?
@@ -122,6 +131,7 @@ pub fn file_versions(
                         Some(i) => i as u32,
                         None => {
                             split.push(Components::new(&old_path));
+                            keys.push(w.keys(&old_path));
                             paths.push(old_path);
                             (paths.len() - 1) as u32
                         }
@@ -229,8 +239,10 @@ pub fn list_file_commit_history(
     let kind = format!("history/{start}/{path}");
     let offset = paginate::decode_index(&kind, &input.next_token)?;
     let index = ctx.state.git.history_index(&o.rec.id);
+    let graph = ctx.state.git.commit_graph(&o.rec.id);
     let versions = {
         let mut index = index.lock();
+        index.use_graph(graph);
         match index.walk(start, &path) {
             Some(v) => v,
             None => {

@@ -31,9 +31,18 @@ pub struct Ctx<'a> {
     pub request_id: String,
     /// Who is calling (see `identity`).
     pub caller: Arc<Principal>,
+    /// The repository the call names, once it is known (for the call's log line).
+    pub repository: std::cell::OnceCell<String>,
 }
 
 impl Ctx<'_> {
+    /// Records the repository the call is about (the first one named wins).
+    pub fn note_repository(&self, name: &str) {
+        if self.repository.get().is_none() {
+            let _ = self.repository.set(name.to_owned());
+        }
+    }
+
     /// The caller's ARN.
     pub fn caller_arn(&self) -> String {
         self.caller.arn.clone()

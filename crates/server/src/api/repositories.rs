@@ -23,6 +23,7 @@ pub fn lookup(ctx: &Ctx<'_>, name: &Option<String>) -> ApiResult<Arc<RepoRecord>
 
 /// Finds a repository by an already validated name.
 pub fn find(ctx: &Ctx<'_>, name: &str) -> ApiResult<Arc<RepoRecord>> {
+    ctx.note_repository(name);
     ctx.state
         .store
         .get(&ctx.account, &ctx.region, name)
@@ -76,6 +77,7 @@ pub fn create_repository(
     input: CreateRepositoryInput,
 ) -> ApiResult<CreateRepositoryOutput> {
     let name = validate::repository_name(&input.repository_name)?;
+    ctx.note_repository(name);
     validate::repository_description(&input.repository_description)?;
     if let Some(key) = &input.kms_key_id {
         validate::kms_key_id(key)?;
@@ -157,12 +159,8 @@ pub fn batch_get_repositories(
             "At least one repository name is required, but was not specified."
         )
     };
-    if names.is_empty() {
-        bail!(
-            RepositoryNamesRequired,
-            "At least one repository name is required, but was not specified."
-        )
-    }
+    // "The array itself can be empty" (API Reference, BatchGetRepositories): an empty list
+    // answers two empty lists; only a missing one is RepositoryNamesRequired.
     if names.len() > 100 {
         bail!(
             MaximumRepositoryNamesExceeded,
@@ -362,11 +360,7 @@ pub fn update_default_branch(ctx: &Ctx<'_>, input: UpdateDefaultBranchInput) -> 
     let rec = lookup(ctx, &input.repository_name)?;
     let branch = validate::branch_name(&input.default_branch_name)?;
     let repo = ctx.state.git.repo(&rec.id)?;
-    let exists = repo
-        .try_find_reference(format!("refs/heads/{branch}").as_str())
-        .internal("reading branch")?
-        .is_some();
-    if !exists {
+    if crate::git::objects::branch_tip(&repo, branch)?.is_none() {
         bail!(
             BranchDoesNotExist,
             "Branch {branch} does not exist in repository {}.",

@@ -63,8 +63,14 @@ pub fn tag_resource(ctx: &Ctx<'_>, input: TagResourceInput) -> ApiResult<()> {
 
 pub fn untag_resource(ctx: &Ctx<'_>, input: UntagResourceInput) -> ApiResult<()> {
     let rec = repository_for_arn(ctx, &input.resource_arn)?;
-    let Some(keys) = input.tag_keys else {
-        bail!(TagKeysListRequired, "A list of tag keys is required.")
+    // An empty list is as good as none: "A list of tag keys is required. The list cannot be
+    // empty or null." (API Reference, TagKeysListRequiredException).
+    let keys = match input.tag_keys {
+        Some(keys) if !keys.is_empty() => keys,
+        _ => bail!(
+            TagKeysListRequired,
+            "A list of tag keys is required. The list cannot be empty or null."
+        ),
     };
     for key in &keys {
         if validate::is_system_tag_key(key) {

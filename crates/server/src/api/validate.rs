@@ -110,6 +110,24 @@ pub fn branch_name(v: &Option<String>) -> ApiResult<&str> {
     Ok(name)
 }
 
+/// A branch an API write creates must fit git's storage: no part between slashes longer than
+/// 250 bytes (a file name plus `.lock`). AWS has no such limit; names of up to 256 characters
+/// in one part cannot be stored here and are refused as not valid.
+pub fn storable_branch_name(name: &str) -> ApiResult<()> {
+    if name
+        .split('/')
+        .any(|c| c.len() > crate::git::MAX_REF_COMPONENT_BYTES)
+    {
+        bail!(
+            InvalidBranchName,
+            "The specified branch name is not valid: {}. codecommit-local stores each branch as a file, so no part of a branch name between slashes can be longer than {} bytes.",
+            printable(name),
+            crate::git::MAX_REF_COMPONENT_BYTES
+        )
+    }
+    Ok(())
+}
+
 /// KMS key ids, ARNs and aliases (model pattern `^[a-zA-Z0-9:/_-]+$`).
 pub fn kms_key_id(key: &str) -> ApiResult<()> {
     let ok = !key.is_empty()
@@ -199,12 +217,47 @@ pub fn normalize_path(path: &str, folder: bool) -> Option<String> {
     if p.is_empty() {
         return None;
     }
-    for c in p.split('/') {
-        if c.is_empty() || c == "." || c == ".." || c.eq_ignore_ascii_case(".git") {
-            return None;
-        }
+    if !p.split('/').all(is_valid_component) {
+        return None;
     }
     Some(p.to_owned())
+}
+
+/// git's own rules for a tree entry name, as `git fsck` applies them to every tree (so a
+/// fsck-checking clone accepts what the API writes): not empty, `.` or `..`, and no name that
+/// NTFS or HFS+ would open as `.git` (`.GIT`, `git~1`, `.git.`, `.git `, `.git::$INDEX_ALLOCATION`,
+/// `.g\u{200c}it`, …). Checked with gix's implementation of git's `verify_path` rules.
+fn is_valid_component(c: &str) -> bool {
+    use gix::bstr::ByteSlice as _;
+    gix::validate::path::component(c.as_bytes().as_bstr(), None, COMPONENT_RULES).is_ok()
+}
+
+/// The NTFS and HFS+ protections `git fsck` always applies; not the Windows-only ones
+/// (`aux`, `a:b`, trailing dots of other names), which fsck does not flag.
+const COMPONENT_RULES: gix::validate::path::component::Options =
+    gix::validate::path::component::Options {
+        protect_windows: false,
+        protect_hfs: true,
+        protect_ntfs: true,
+    };
+
+/// A symbolic link may not be named `.gitmodules` (or an NTFS/HFS+ equivalent): git fsck
+/// refuses such trees (`gitmodulesSymlink`).
+pub fn check_symlink_path(path: &str, kind: gix::objs::tree::EntryKind) -> ApiResult<()> {
+    use gix::bstr::ByteSlice as _;
+    if kind != gix::objs::tree::EntryKind::Link {
+        return Ok(());
+    }
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let mode = Some(gix::validate::path::component::Mode::Symlink);
+    if gix::validate::path::component(name.as_bytes().as_bstr(), mode, COMPONENT_RULES).is_err() {
+        bail!(
+            InvalidPath,
+            "The specified path is not valid: {}. A symbolic link cannot be named .gitmodules.",
+            printable(path)
+        )
+    }
+    Ok(())
 }
 
 /// A required file path: `PathRequiredException` / `InvalidPathException`.
@@ -348,11 +401,31 @@ mod tests {
             "./a",
             "a/.git/config",
             ".GIT",
+            "git~1/config",
+            "GIT~1/config",
+            ".git./config",
+            ".git /config",
+            ".git\u{200c}/config",
+            "a/.g\u{200d}it/x",
+            ".\u{feff}git",
+            ".git::$INDEX_ALLOCATION/config",
             "a\0b",
             "a/",
             "//a",
         ] {
             assert_eq!(normalize_path(bad, false), None, "{bad:?}");
+        }
+        for ok in [
+            "git",
+            ".gitx",
+            ".github/x",
+            "git~2",
+            "a./b",
+            "aux",
+            "a b/c",
+            ".gitmodules",
+        ] {
+            assert!(normalize_path(ok, false).is_some(), "{ok:?}");
         }
         assert!(within_path_limits("a/".repeat(21).trim_end_matches('/')));
         assert!(!within_path_limits("a/".repeat(22).trim_end_matches('/')));

@@ -104,6 +104,8 @@ pub struct RefChange {
     pub old: Option<String>,
     /// `None` when the ref was deleted.
     pub new: Option<String>,
+    /// Who moved it (the pusher for a push, the caller for an API write).
+    pub actor_arn: String,
 }
 
 impl RefChange {
@@ -162,6 +164,7 @@ pub fn record_ref_moves(state: &AppState, moves: RefMoves) {
             ref_name: u.ref_name.clone(),
             old: u.old.clone(),
             new: u.new.clone(),
+            actor_arn: moves.actor_arn.clone(),
         };
         tracing::info!(
             target: "codecommit_local::events",

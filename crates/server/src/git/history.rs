@@ -5,6 +5,7 @@
 //! Finished walks are remembered too, by (start commit, path): the history reachable from a
 //! commit never changes, so paging through it or asking again costs no walk at all.
 
+use super::commitgraph::{CommitGraph, PathKeys};
 use super::objects::Entry;
 use crate::error::{ApiResult, Internal as _};
 use gix::ObjectId;
@@ -75,7 +76,14 @@ pub struct HistoryIndex {
     /// (start commit, path) → the versions of the file reachable from it, newest first.
     walks: HashMap<(ObjectId, String), Arc<Vec<Version>>>,
     walk_versions: usize,
+    /// The commit-graph walks use, and each node's position in it.
+    graph: Option<Arc<CommitGraph>>,
+    graph_pos: Vec<u32>,
 }
+
+/// `graph_pos` of a node not looked up in the current graph yet, and of one not in it.
+const POS_UNKNOWN: u32 = u32::MAX;
+const POS_NONE: u32 = u32::MAX - 1;
 
 /// A path split into components, each with its hash, for repeated lookups.
 pub struct Components(Vec<(u64, String)>);
@@ -116,31 +124,52 @@ impl HistoryIndex {
         self.walks.insert((start, path.to_owned()), versions);
     }
 
+    /// Walks use this commit-graph (when the repository has one) for commits, parents and
+    /// times instead of decoding commit objects, and its Bloom filters to skip commits that did
+    /// not touch a path. Commits newer than the graph are read from their objects.
+    pub fn use_graph(&mut self, graph: Option<Arc<CommitGraph>>) {
+        let same = match (&self.graph, &graph) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        };
+        if !same {
+            self.graph = graph;
+            self.graph_pos.iter_mut().for_each(|p| *p = POS_UNKNOWN);
+        }
+    }
+
+    /// The Bloom keys of a path for the graph in use, if it has filters.
+    pub fn keys(&self, path: &str) -> Option<PathKeys> {
+        self.graph.as_ref()?.keys(path)
+    }
+
+    /// True when the graph's Bloom filter of commit `n` rules out that it changed the path
+    /// against its first parent (so the first parent has the same entry there).
+    pub fn unchanged(&mut self, n: u32, keys: &PathKeys) -> bool {
+        match (self.graph_position(n), &self.graph) {
+            (Some(pos), Some(g)) => g.unchanged(pos, keys),
+            _ => false,
+        }
+    }
+
+    fn graph_position(&mut self, n: u32) -> Option<u32> {
+        let p = self.graph_pos[n as usize];
+        if p == POS_UNKNOWN {
+            let found = self
+                .graph
+                .as_ref()
+                .and_then(|g| g.lookup(&self.nodes[n as usize].id));
+            self.graph_pos[n as usize] = found.unwrap_or(POS_NONE);
+            return found;
+        }
+        (p != POS_NONE).then_some(p)
+    }
+
     /// The dense number of a commit, reading it (and numbering its parents) on first sight.
     pub fn number(&mut self, repo: &gix::Repository, id: ObjectId) -> ApiResult<u32> {
-        if let Some(&n) = self.numbers.get(&id) {
-            return Ok(n);
-        }
-        let c = repo.find_commit(id).internal("reading a commit")?;
-        let tree = c.tree_id().internal("reading a commit")?.detach();
-        let parent_ids: Vec<ObjectId> = c.parent_ids().map(|p| p.detach()).collect();
-        let time = c.time().map(|t| t.seconds).unwrap_or(0);
-        let n = self.nodes.len() as u32;
-        self.numbers.insert(id, n);
-        self.nodes.push(CommitNode {
-            id,
-            tree,
-            parents: Vec::new(),
-            time,
-            parent_count: parent_ids.len(),
-        });
-        // Parents are numbered lazily but eagerly enough to keep the walk on arrays: a long
-        // first-parent chain is read iteratively here rather than recursively.
-        let mut parents = Vec::with_capacity(parent_ids.len());
-        for p in parent_ids {
-            parents.push(self.number_shallow(repo, p)?);
-        }
-        self.nodes[n as usize].parents = parents;
+        let n = self.number_shallow(repo, id)?;
+        self.node(repo, n)?;
         Ok(n)
     }
 
@@ -149,10 +178,32 @@ impl HistoryIndex {
         if let Some(&n) = self.numbers.get(&id) {
             return Ok(n);
         }
+        if let Some(g) = self.graph.clone()
+            && let Some(pos) = g.lookup(&id)
+        {
+            return Ok(self.add_from_graph(&g, id, pos));
+        }
         let c = repo.find_commit(id).internal("reading a commit")?;
         let tree = c.tree_id().internal("reading a commit")?.detach();
         let count = c.parent_ids().count();
         let time = c.time().map(|t| t.seconds).unwrap_or(0);
+        Ok(self.add(id, tree, time, count, POS_NONE))
+    }
+
+    fn add_from_graph(&mut self, g: &CommitGraph, id: ObjectId, pos: u32) -> u32 {
+        let mut parents = Vec::new();
+        // An inconsistent graph entry is read from the object instead (parents resolved then).
+        let count = g.parents(pos, &mut parents).map(|()| parents.len());
+        self.add(
+            id,
+            g.tree(pos),
+            g.time(pos),
+            count.unwrap_or(usize::MAX),
+            if count.is_some() { pos } else { POS_NONE },
+        )
+    }
+
+    fn add(&mut self, id: ObjectId, tree: ObjectId, time: i64, parents: usize, pos: u32) -> u32 {
         let n = self.nodes.len() as u32;
         self.numbers.insert(id, n);
         self.nodes.push(CommitNode {
@@ -160,9 +211,10 @@ impl HistoryIndex {
             tree,
             parents: Vec::new(),
             time,
-            parent_count: count,
+            parent_count: parents,
         });
-        Ok(n)
+        self.graph_pos.push(pos);
+        n
     }
 
     /// A commit by number, with its parents numbered.
@@ -170,13 +222,38 @@ impl HistoryIndex {
         let node = &self.nodes[n as usize];
         if node.parents.len() != node.parent_count {
             let id = node.id;
-            let c = repo.find_commit(id).internal("reading a commit")?;
-            let parent_ids: Vec<ObjectId> = c.parent_ids().map(|p| p.detach()).collect();
-            let mut parents = Vec::with_capacity(parent_ids.len());
-            for p in parent_ids {
-                parents.push(self.number_shallow(repo, p)?);
+            let mut from_graph = None;
+            if let Some(pos) = self.graph_position(n)
+                && let Some(g) = self.graph.clone()
+            {
+                let mut positions = Vec::new();
+                if g.parents(pos, &mut positions).is_some() {
+                    from_graph = Some((g, positions));
+                }
             }
-            self.nodes[n as usize].parents = parents;
+            let mut parents = Vec::new();
+            match from_graph {
+                Some((g, positions)) => {
+                    for p in positions {
+                        let pid = g.id(p);
+                        let number = match self.numbers.get(&pid) {
+                            Some(&k) => k,
+                            None => self.add_from_graph(&g, pid, p),
+                        };
+                        parents.push(number);
+                    }
+                }
+                None => {
+                    let c = repo.find_commit(id).internal("reading a commit")?;
+                    let parent_ids: Vec<ObjectId> = c.parent_ids().map(|p| p.detach()).collect();
+                    for p in parent_ids {
+                        parents.push(self.number_shallow(repo, p)?);
+                    }
+                }
+            }
+            let node = &mut self.nodes[n as usize];
+            node.parent_count = parents.len();
+            node.parents = parents;
         }
         Ok(&self.nodes[n as usize])
     }
@@ -226,15 +303,19 @@ impl HistoryIndex {
                         self.entries.clear();
                     }
                     let t = repo.find_tree(current.id).internal("reading a tree")?;
-                    let decoded = t.decode().internal("decoding a tree")?;
-                    let found = decoded
-                        .entries
-                        .iter()
-                        .find(|e| e.filename == component.as_bytes())
-                        .map(|e| Entry {
-                            kind: e.mode.kind(),
-                            id: e.oid.to_owned(),
-                        });
+                    // Entries are read one by one up to the name, without decoding the rest
+                    // of the tree into a list.
+                    let mut found = None;
+                    for e in t.iter() {
+                        let e = e.internal("decoding a tree")?;
+                        if e.filename() == component.as_bytes() {
+                            found = Some(Entry {
+                                kind: e.mode().kind(),
+                                id: e.oid().to_owned(),
+                            });
+                            break;
+                        }
+                    }
                     self.entries.insert(key, found);
                     found
                 }

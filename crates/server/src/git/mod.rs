@@ -2,9 +2,11 @@
 //! cached gix handles, per-repository writer locks, and the smart-HTTP transport that runs the
 //! real `git` binary.
 
+pub mod commitgraph;
 pub mod diff;
 pub mod history;
 pub mod linediff;
+pub mod maintenance;
 pub mod merge;
 pub mod objects;
 pub mod transport;
@@ -15,6 +17,33 @@ use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+/// The longest part (between slashes) of a ref name git can store as a file: the file
+/// system's 255 bytes, less the `.lock` suffix git writes first.
+pub const MAX_REF_COMPONENT_BYTES: usize = 250;
+
+/// Whether a ref named `name` can exist as a file under `git_dir` (files ref backend): every
+/// part fits in a file name and the whole lock path within `PATH_MAX`. A name that does not
+/// fit can only be "not found", never a file-system error.
+pub fn ref_fits_on_disk(git_dir: &Path, name: &str) -> bool {
+    name.split('/').all(|c| c.len() <= MAX_REF_COMPONENT_BYTES)
+        && git_dir.as_os_str().len() + 1 + name.len() + ".lock".len() < 4096
+}
+
+/// Whether a failure is the file system refusing a name as too long (ENAMETOOLONG), anywhere
+/// in its chain of causes.
+pub fn is_name_too_long(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if let Some(io) = err.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::InvalidFilename
+        {
+            return true;
+        }
+        cur = err.source();
+    }
+    false
+}
 
 /// Hidden refs (never advertised, never pushable) that keep unreferenced merge commits alive.
 pub const HIDDEN_REF_PREFIX: &str = "refs/codecommit-local/";
@@ -79,6 +108,7 @@ pub struct GitStore {
     handles: Mutex<HashMap<String, gix::ThreadSafeRepository>>,
     write_locks: Mutex<HashMap<String, Arc<Mutex<()>>>>,
     history: Mutex<HashMap<String, Arc<Mutex<history::HistoryIndex>>>>,
+    graphs: Mutex<HashMap<String, Arc<commitgraph::CommitGraph>>>,
 }
 
 impl GitStore {
@@ -110,7 +140,13 @@ impl GitStore {
             handles: Mutex::new(HashMap::new()),
             write_locks: Mutex::new(HashMap::new()),
             history: Mutex::new(HashMap::new()),
+            graphs: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// The directory that holds every repository as `<id>.git`.
+    pub fn repos_dir(&self) -> &Path {
+        &self.repos_dir
     }
 
     pub fn path(&self, id: &str) -> PathBuf {
@@ -147,6 +183,7 @@ impl GitStore {
         self.handles.lock().remove(id);
         self.write_locks.lock().remove(id);
         self.history.lock().remove(id);
+        self.graphs.lock().remove(id);
         let path = self.path(id);
         // Rename first so a half-deleted directory is never mistaken for a repository.
         let doomed = self
@@ -169,6 +206,7 @@ impl GitStore {
         self.handles.lock().clear();
         self.write_locks.lock().clear();
         self.history.lock().clear();
+        self.graphs.lock().clear();
         for entry in std::fs::read_dir(&self.repos_dir)?.flatten() {
             let doomed = self.tmp_dir.join(format!("reset-{}", uuid::Uuid::new_v4()));
             if std::fs::rename(entry.path(), &doomed).is_ok() {
@@ -229,6 +267,24 @@ impl GitStore {
             .entry(id.to_owned())
             .or_default()
             .clone()
+    }
+
+    /// The repository's commit-graph as maintenance last wrote it (read again when the file
+    /// changes; one `stat` per call otherwise).
+    pub fn commit_graph(&self, id: &str) -> Option<Arc<commitgraph::CommitGraph>> {
+        let path = self.path(id);
+        let Some(stamp) = commitgraph::CommitGraph::stamp_of(&path) else {
+            self.graphs.lock().remove(id);
+            return None;
+        };
+        if let Some(g) = self.graphs.lock().get(id)
+            && g.stamp == stamp
+        {
+            return Some(g.clone());
+        }
+        let graph = Arc::new(commitgraph::CommitGraph::open(&path)?);
+        self.graphs.lock().insert(id.to_owned(), graph.clone());
+        Some(graph)
     }
 
     /// Points HEAD at a branch so clones check it out (the repository's default branch).

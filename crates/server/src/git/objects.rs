@@ -91,10 +91,15 @@ pub fn resolve_commit(repo: &gix::Repository, spec: &str) -> ApiResult<Resolved>
 
 /// The object a ref points at (following symbolic refs), if the ref exists.
 pub fn ref_target(repo: &gix::Repository, name: &str) -> ApiResult<Option<ObjectId>> {
-    let Some(mut r) = repo
-        .try_find_reference(name)
-        .internal("reading a reference")?
-    else {
+    if !super::ref_fits_on_disk(repo.git_dir(), name) {
+        return Ok(None);
+    }
+    let found = match repo.try_find_reference(name) {
+        Ok(found) => found,
+        Err(e) if super::is_name_too_long(&e) => None,
+        Err(e) => return Err(ApiError::internal("reading a reference", e)),
+    };
+    let Some(mut r) = found else {
         return Ok(None);
     };
     match r.follow_to_object() {

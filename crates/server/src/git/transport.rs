@@ -12,12 +12,15 @@
 
 use crate::events::{self, Origin, RefMoves, parse_post_receive};
 use crate::git::HIDDEN_REF_PREFIX;
+use crate::identity::verify::{GitTarget, GitVerified, KNOWN_REGIONS};
 use crate::identity::{Principal, is_account_id};
+use crate::logging::{Capped, MAX_INPUT_CHARS};
 use crate::protocol::sigv4;
+use crate::serve::Listener;
 use crate::state::AppState;
 use crate::store::RepoRecord;
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Extension, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
@@ -60,6 +63,9 @@ struct Scope {
     account: String,
     region: String,
     principal: Arc<Principal>,
+    /// Sent no credentials where a missing repository should ask for them (401) rather
+    /// than be reported missing.
+    anonymous: bool,
 }
 
 /// Path parameters of the prefixed routes (`/ACCOUNT/REGION/v1/repos/NAME/...`).
@@ -74,10 +80,13 @@ pub async fn info_refs(
     State(state): State<Arc<AppState>>,
     Path(name): Path<String>,
     Query(query): Query<HashMap<String, String>>,
+    listener: Option<Extension<Listener>>,
     headers: HeaderMap,
 ) -> Response {
-    let scope = scope_from_credentials(&state, &headers);
-    advertise(state, scope, name, query, headers).await
+    match unprefixed_scope(&state, &headers, &name, listener) {
+        Ok(scope) => advertise(state, scope, name, query, headers).await,
+        Err(denied) => denied.answer(&state, None, &name, "info/refs"),
+    }
 }
 
 pub async fn info_refs_scoped(
@@ -87,19 +96,22 @@ pub async fn info_refs_scoped(
     headers: HeaderMap,
 ) -> Response {
     match explicit_scope(&state, &p, &headers) {
-        Some(scope) => advertise(state, scope, p.name, query, headers).await,
-        None => refused(&p, "info/refs"),
+        Ok(scope) => advertise(state, scope, p.name, query, headers).await,
+        Err(denied) => denied.answer(&state, Some(&p), &p.name, "info/refs"),
     }
 }
 
 pub async fn upload_pack(
     State(state): State<Arc<AppState>>,
     Path(name): Path<String>,
+    listener: Option<Extension<Listener>>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let scope = scope_from_credentials(&state, &headers);
-    rpc(state, scope, name, Service::UploadPack, headers, body).await
+    match unprefixed_scope(&state, &headers, &name, listener) {
+        Ok(scope) => rpc(state, scope, name, Service::UploadPack, headers, body).await,
+        Err(denied) => denied.answer(&state, None, &name, "upload-pack"),
+    }
 }
 
 pub async fn upload_pack_scoped(
@@ -109,19 +121,22 @@ pub async fn upload_pack_scoped(
     body: Body,
 ) -> Response {
     match explicit_scope(&state, &p, &headers) {
-        Some(scope) => rpc(state, scope, p.name, Service::UploadPack, headers, body).await,
-        None => refused(&p, "upload-pack"),
+        Ok(scope) => rpc(state, scope, p.name, Service::UploadPack, headers, body).await,
+        Err(denied) => denied.answer(&state, Some(&p), &p.name, "upload-pack"),
     }
 }
 
 pub async fn receive_pack(
     State(state): State<Arc<AppState>>,
     Path(name): Path<String>,
+    listener: Option<Extension<Listener>>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let scope = scope_from_credentials(&state, &headers);
-    rpc(state, scope, name, Service::ReceivePack, headers, body).await
+    match unprefixed_scope(&state, &headers, &name, listener) {
+        Ok(scope) => rpc(state, scope, name, Service::ReceivePack, headers, body).await,
+        Err(denied) => denied.answer(&state, None, &name, "receive-pack"),
+    }
 }
 
 pub async fn receive_pack_scoped(
@@ -131,45 +146,208 @@ pub async fn receive_pack_scoped(
     body: Body,
 ) -> Response {
     match explicit_scope(&state, &p, &headers) {
-        Some(scope) => rpc(state, scope, p.name, Service::ReceivePack, headers, body).await,
-        None => refused(&p, "receive-pack"),
+        Ok(scope) => rpc(state, scope, p.name, Service::ReceivePack, headers, body).await,
+        Err(denied) => denied.answer(&state, Some(&p), &p.name, "receive-pack"),
     }
 }
 
-/// A prefixed URL names the account and region; the caller is whoever the credentials name
-/// when they belong to that account, else the account's root.
-fn explicit_scope(state: &AppState, p: &ScopedRepo, headers: &HeaderMap) -> Option<Scope> {
-    if !(is_account_id(&p.account) && sigv4::is_region_name(&p.region)) {
-        return None;
+/// Why a git request is not served.
+enum Denied {
+    /// A prefixed URL whose account or region is malformed: not found.
+    BadPrefix,
+    /// No credentials where they are needed: 401, so git asks its credential helper.
+    Unauthorized,
+    /// Credentials that do not verify or do not fit the URL: 403, with the reason.
+    Forbidden(String),
+}
+
+impl Denied {
+    fn answer(self, state: &AppState, p: Option<&ScopedRepo>, name: &str, what: &str) -> Response {
+        let started = Instant::now();
+        let (account, region) = match p {
+            Some(p) => (p.account.as_str(), p.region.as_str()),
+            None => (
+                state.config.default_account.as_str(),
+                state.config.default_region.as_str(),
+            ),
+        };
+        let response = match &self {
+            Denied::BadPrefix => not_found(),
+            Denied::Unauthorized => {
+                let mut r = plain(
+                    StatusCode::UNAUTHORIZED,
+                    "Authentication required: this server checks git credentials (--auth verify); use git-remote-codecommit, the aws CLI credential helper or Git credentials\n",
+                );
+                r.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Basic realm=\"codecommit-local\""),
+                );
+                r
+            }
+            Denied::Forbidden(reason) => {
+                tracing::info!(
+                    target: "codecommit_local::git",
+                    repository = %name,
+                    request = what,
+                    reason = %reason,
+                    "git credentials refused"
+                );
+                let text = format!("Access denied: {reason}\n");
+                (
+                    StatusCode::FORBIDDEN,
+                    [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                    text,
+                )
+                    .into_response()
+            }
+        };
+        log_refused(account, region, name, what, &response, started);
+        response
     }
-    let principal = basic_user(headers)
-        .map(|u| state.identities.resolve_git_user(&u))
+}
+
+/// A prefixed URL names the account and region. Unverified (`--auth off`), the caller is
+/// whoever the credentials name when they belong to that account, else the account's root;
+/// verified, the credentials must check out and belong to that account (and, for a SigV4
+/// password, have been signed for that region).
+fn explicit_scope(state: &AppState, p: &ScopedRepo, headers: &HeaderMap) -> Result<Scope, Denied> {
+    if !(is_account_id(&p.account) && sigv4::is_region_name(&p.region)) {
+        return Err(Denied::BadPrefix);
+    }
+    if state.config.auth.verify() {
+        let verified = verify_credentials(state, headers, &p.name, Some((&p.account, &p.region)))?;
+        if verified.principal.account != p.account {
+            return Err(Denied::Forbidden(format!(
+                "the credentials are those of {} in account {}, and the repository URL is in account {}",
+                verified.principal.arn, verified.principal.account, p.account
+            )));
+        }
+        if let Some(signed) = verified.region.as_deref()
+            && signed != p.region
+        {
+            return Err(Denied::Forbidden(format!(
+                "the password was signed for region {signed}, and the repository URL is in region {}",
+                p.region
+            )));
+        }
+        return Ok(Scope {
+            account: p.account.clone(),
+            region: p.region.clone(),
+            principal: verified.principal,
+            anonymous: false,
+        });
+    }
+    let user = basic_credentials(headers).map(|(u, _)| u);
+    let principal = user
+        .as_deref()
+        .map(|u| state.identities.resolve_git_user(u))
         .filter(|pr| pr.account == p.account)
         .unwrap_or_else(|| Arc::new(Principal::root(&p.account)));
-    Some(Scope {
+    Ok(Scope {
         account: p.account.clone(),
         region: p.region.clone(),
         principal,
+        anonymous: false,
     })
 }
 
 /// Without a scope in the path, HTTP Basic credentials decide the caller and so the account,
 /// as on AWS: an access key id (credential helper, git-remote-codecommit) or a
 /// `<user>-at-<account>` Git credential user name; otherwise the default account's root.
-fn scope_from_credentials(state: &AppState, headers: &HeaderMap) -> Scope {
-    let principal = match basic_user(headers) {
-        Some(user) => state.identities.resolve_git_user(&user),
+/// Verified, the credentials must check out, and a SigV4 password's region is the region.
+fn unprefixed_scope(
+    state: &AppState,
+    headers: &HeaderMap,
+    name: &str,
+    listener: Option<Extension<Listener>>,
+) -> Result<Scope, Denied> {
+    if state.config.auth.verify() {
+        let verified = verify_credentials(state, headers, name, None)?;
+        return Ok(Scope {
+            account: verified.principal.account.clone(),
+            region: verified
+                .region
+                .unwrap_or_else(|| state.config.default_region.clone()),
+            principal: verified.principal,
+            anonymous: false,
+        });
+    }
+    let user = basic_credentials(headers).map(|(u, _)| u);
+    let principal = match &user {
+        Some(user) => state.identities.resolve_git_user(user),
         None => state.identities.resolve(None),
     };
-    Scope {
+    Ok(Scope {
         account: principal.account.clone(),
         region: state.config.default_region.clone(),
         principal,
-    }
+        // Over HTTPS (git-remote-codecommit, the credential helper) a repository the default
+        // account lacks is first asked for credentials: they may name another account.
+        anonymous: user.is_none() && listener.is_some_and(|Extension(l)| l.secure),
+    })
 }
 
-/// The user name of HTTP Basic credentials.
-fn basic_user(headers: &HeaderMap) -> Option<String> {
+/// Checks a git request's HTTP Basic credentials (`--auth verify`).
+fn verify_credentials(
+    state: &AppState,
+    headers: &HeaderMap,
+    name: &str,
+    prefix: Option<(&str, &str)>,
+) -> Result<GitVerified, Denied> {
+    let Some((user, password)) = basic_credentials(headers) else {
+        return Err(Denied::Unauthorized);
+    };
+    // git-remote-codecommit signs the host as CODE_COMMIT_ENDPOINT gives it (with a port, if
+    // any); the aws CLI's helper signs it without the port.
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mut hosts = vec![host.to_owned()];
+    let without_port = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().map(|h| format!("[{h}]")),
+        None => host.split(':').next().map(str::to_owned),
+    };
+    for h in [without_port, host.split(':').next().map(str::to_owned)]
+        .into_iter()
+        .flatten()
+    {
+        if !hosts.contains(&h) {
+            hosts.push(h);
+        }
+    }
+    let mut paths = Vec::new();
+    if let Some((account, region)) = prefix {
+        paths.push(format!("/{account}/{region}/v1/repos/{name}"));
+    }
+    paths.push(format!("/v1/repos/{name}"));
+    let mut regions: Vec<String> = Vec::new();
+    let preferred = prefix.map(|(_, r)| r);
+    for r in preferred
+        .into_iter()
+        .chain([state.config.default_region.as_str()])
+        .chain(KNOWN_REGIONS.iter().copied())
+    {
+        if !regions.iter().any(|x| x == r) {
+            regions.push(r.to_owned());
+        }
+    }
+    let target = GitTarget {
+        hosts: &hosts,
+        paths: &paths,
+        regions: &regions,
+    };
+    state
+        .identities
+        .verify_git(&user, &password, &target, crate::api::now_epoch() as i64)
+        .map_err(|f| {
+            let user_shown = user.split('%').next().unwrap_or("");
+            Denied::Forbidden(format!("{} (user {user_shown})", f.reason()))
+        })
+}
+
+/// The user name and password of HTTP Basic credentials.
+fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
     headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -180,26 +358,12 @@ fn basic_user(headers: &HeaderMap) -> Option<String> {
                 .ok()
         })
         .and_then(|raw| String::from_utf8(raw).ok())
-        .and_then(|s| s.split_once(':').map(|(u, _)| u.to_owned()))
-        .filter(|u| !u.is_empty())
+        .and_then(|s| s.split_once(':').map(|(u, p)| (u.to_owned(), p.to_owned())))
+        .filter(|(u, _)| !u.is_empty())
 }
 
 fn find_repo(state: &AppState, scope: &Scope, name: &str) -> Option<Arc<RepoRecord>> {
     state.store.get(&scope.account, &scope.region, name)
-}
-
-/// A prefixed URL whose account or region is malformed: not found, and logged.
-fn refused(p: &ScopedRepo, what: &str) -> Response {
-    let response = not_found();
-    log_refused(
-        &p.account,
-        &p.region,
-        &p.name,
-        what,
-        &response,
-        Instant::now(),
-    );
-    response
 }
 
 /// The log line of a git request answered without running git (unknown repository, bad
@@ -219,11 +383,28 @@ fn log_refused(
         target: "codecommit_local::git",
         account = %account,
         region = %region,
-        repository = %name,
+        repository = %Capped::quote(name),
         request = what,
         status = response.status().as_u16(),
         ms = format_args!("{:.2}", started.elapsed().as_secs_f64() * 1000.0),
     );
+}
+
+/// A repository the scope does not have: not found, or, for a caller that sent no
+/// credentials over HTTPS, a request for them first.
+fn missing(scope: &Scope) -> Response {
+    if scope.anonymous {
+        let mut r = plain(
+            StatusCode::UNAUTHORIZED,
+            "Repository not found without credentials\n",
+        );
+        r.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"codecommit-local\""),
+        );
+        return r;
+    }
+    not_found()
 }
 
 fn not_found() -> Response {
@@ -281,10 +462,40 @@ fn git_command(state: &AppState, service: Service, protocol: Option<&str>) -> Co
         .args(["-c", "receive.denyDeleteCurrent=ignore"])
         .args(["-c", "gc.auto=0"])
         .args(["-c", hide.as_str()])
-        .args(["-c", hooks.as_str()])
-        .arg(service.command());
+        .args(["-c", hooks.as_str()]);
+    if service == Service::ReceivePack {
+        // Pushed objects are checked as `git fsck` checks them (strict: its warnings are
+        // errors), so no tree with a `.git` entry or a hostile `.gitmodules` gets in.
+        cmd.args(["-c", "receive.fsckObjects=true"]);
+        for setting in FSCK_TOLERATED {
+            cmd.args(["-c", setting]);
+        }
+    }
+    cmd.arg(service.command());
     cmd
 }
+
+/// fsck findings a push may carry anyway: how old or foreign tools wrote authors, dates, file
+/// modes and messages. Real histories have them (migrated repositories are pushed whole with
+/// `--mirror`), CodeCommit takes such migrations, and they harm no client. Everything about
+/// paths (`.git`, `.`, `..`, `/`), tree structure, `.gitmodules` and missing or broken objects
+/// stays an error.
+const FSCK_TOLERATED: &[&str] = &[
+    "receive.fsck.badDate=warn",
+    "receive.fsck.badDateOverflow=warn",
+    "receive.fsck.badEmail=warn",
+    "receive.fsck.badName=warn",
+    "receive.fsck.badTimezone=warn",
+    "receive.fsck.extraHeaderEntry=warn",
+    "receive.fsck.missingEmail=warn",
+    "receive.fsck.missingNameBeforeEmail=warn",
+    "receive.fsck.missingSpaceBeforeDate=warn",
+    "receive.fsck.missingSpaceBeforeEmail=warn",
+    "receive.fsck.multipleAuthors=warn",
+    "receive.fsck.nulInCommit=warn",
+    "receive.fsck.zeroPaddedDate=warn",
+    "receive.fsck.zeroPaddedFilemode=warn",
+];
 
 async fn advertise(
     state: Arc<AppState>,
@@ -322,7 +533,7 @@ async fn advertise_refs(
         );
     };
     let Some(rec) = find_repo(&state, &scope, name) else {
-        return not_found();
+        return missing(&scope);
     };
     let protocol = git_protocol(&headers);
     let v2 = protocol
@@ -338,7 +549,7 @@ async fn advertise_refs(
     let output = match cmd.output().await {
         Ok(o) if o.status.success() => o,
         Ok(o) => {
-            tracing::error!(repository = %rec.name, service = service.command(), stderr = %String::from_utf8_lossy(&o.stderr), "git advertisement failed");
+            tracing::error!(repository = %rec.name, service = service.command(), stderr = %Capped::new(&String::from_utf8_lossy(&o.stderr), MAX_INPUT_CHARS), "git advertisement failed");
             return plain(StatusCode::INTERNAL_SERVER_ERROR, "git failed\n");
         }
         Err(e) => {
@@ -385,7 +596,7 @@ fn log_git(
         target: "codecommit_local::git",
         account = %rec.account,
         region = %rec.region,
-        repository = %rec.name,
+        repository = rec.name.as_str(),
         service = service.command(),
         request = what,
         status = 200,
@@ -426,7 +637,7 @@ async fn run_rpc(
     started: Instant,
 ) -> Response {
     let Some(rec) = find_repo(&state, scope, name) else {
-        return not_found();
+        return missing(scope);
     };
     let expected = format!("application/x-git-{}-request", service.command());
     let content_type = headers
@@ -545,10 +756,10 @@ async fn run_rpc(
             Ok(s) if s.success() => {}
             // upload-pack ends non-zero on some shallow negotiations and when the client left.
             _ if client_gone || service == Service::UploadPack => {
-                tracing::debug!(status = ?status, stderr = %String::from_utf8_lossy(&stderr_text), "git ended early");
+                tracing::debug!(status = ?status, stderr = %Capped::new(&String::from_utf8_lossy(&stderr_text), MAX_INPUT_CHARS), "git ended early");
             }
             _ => {
-                tracing::warn!(status = ?status, stderr = %String::from_utf8_lossy(&stderr_text), "git exited with an error")
+                tracing::warn!(status = ?status, stderr = %Capped::new(&String::from_utf8_lossy(&stderr_text), MAX_INPUT_CHARS), "git exited with an error")
             }
         }
         if let Some(file) = events_file {

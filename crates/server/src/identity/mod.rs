@@ -11,10 +11,11 @@
 //!    root (`arn:aws:iam::ACCOUNT:root`);
 //! 4. any other key, and unsigned requests, act as the default account's root.
 //!
-//! Signatures are not verified here (yet): the secrets kept with each key are what a verifying
-//! mode checks against.
+//! With `--auth verify`, [`verify`] checks signatures and git credentials against the secrets
+//! kept with each key; with `--auth off` (the default) any signature is accepted.
 
 pub mod sts;
+pub mod verify;
 
 use crate::error::{ApiError, ApiResult};
 use crate::store::Store;
@@ -228,6 +229,8 @@ pub struct Identities {
     git_users: HashMap<String, GitCredential>,
     /// Temporary credentials our STS issued, by access key id (persisted in SQLite).
     sessions: RwLock<HashMap<String, Credential>>,
+    /// Derived SigV4 signing keys (see `verify`).
+    signing_keys: RwLock<HashMap<verify::SigningKeyId, ring::hmac::Key>>,
 }
 
 impl Identities {
@@ -275,6 +278,7 @@ impl Identities {
             keys,
             git_users,
             sessions: RwLock::new(sessions),
+            signing_keys: RwLock::new(HashMap::new()),
         })
     }
 
@@ -355,6 +359,7 @@ impl Identities {
     /// Forgets all temporary credentials (the `/reset` endpoint; the store is wiped apart).
     pub fn clear_sessions(&self) {
         self.sessions.write().clear();
+        self.signing_keys.write().clear();
     }
 }
 

@@ -10,6 +10,7 @@
 //! answered in XML (404 `<UnknownOperationException/>`, or 403 when no operation can be read),
 //! and `application/json` gets the legacy 200 envelope.
 
+pub mod body;
 pub mod dispatch;
 pub mod query;
 pub mod serialization;
@@ -18,6 +19,7 @@ pub mod sigv4;
 use crate::api::Ctx;
 use crate::error::ApiError;
 use crate::identity::Principal;
+use crate::logging::{Capped, CappedBytes};
 use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::State;
@@ -40,20 +42,42 @@ struct Call {
     region: String,
     op: Option<Operation>,
     started: Instant,
+    /// The repository the call named, when it names one.
+    repository: Option<String>,
+    /// The body, kept for the log line only when the `debug` level is on.
+    input: Option<bytes::Bytes>,
+}
+
+impl Call {
+    fn new(state: &AppState) -> Call {
+        Call {
+            request_id: new_request_id(),
+            account: state.config.default_account.clone(),
+            region: state.config.default_region.clone(),
+            op: None,
+            started: Instant::now(),
+            repository: None,
+            input: None,
+        }
+    }
+}
+
+/// A fresh request id, hex-encoded without going through `fmt` (it is made on every call).
+fn new_request_id() -> String {
+    let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
+    uuid::Uuid::new_v4()
+        .hyphenated()
+        .encode_lower(&mut buf)
+        .to_owned()
 }
 
 pub async fn handle(
     State(state): State<Arc<AppState>>,
+    uri: axum::http::Uri,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let mut call = Call {
-        request_id: uuid::Uuid::new_v4().to_string(),
-        account: state.config.default_account.clone(),
-        region: state.config.default_region.clone(),
-        op: None,
-        started: Instant::now(),
-    };
+    let mut call = Call::new(&state);
     let target = headers
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
@@ -73,24 +97,55 @@ pub async fn handle(
     } else if essence.eq_ignore_ascii_case("application/x-www-form-urlencoded") && target.is_empty()
     {
         // The query protocol: STS at the same endpoint (identity::sts).
-        return query::handle(state, &headers, body).await;
+        return query::handle(state, &uri, &headers, body).await;
     } else if essence.eq_ignore_ascii_case("application/json") {
-        return legacy_envelope(&call, body).await;
+        return legacy_envelope(&call, &headers, body, &state.body_memory).await;
     } else {
         return unsupported_content_type(&call, target);
     }
 
     // Resolved first so that every log line names the caller's account and region, even for
-    // a call refused before the scope matters (oversize or malformed body).
-    let scope = caller_scope(&state, &headers);
+    // a call refused before the scope matters (oversize or malformed body). Under
+    // `--auth verify` the signature covers the body, so the caller is known once it is read.
+    let verify = state.config.auth.verify();
+    // (Under verify the unverified scope only names the log line of a body that cannot be
+    // read; the verified one replaces it.)
+    let mut scope = caller_scope(&state, &headers);
     if let Ok((caller, region)) = &scope {
         call.account = caller.account.clone();
         call.region = region.clone();
     }
-    let body = match read_body(&headers, body).await {
-        Ok(b) => b,
-        Err(e) => return finish(&call, Err(e)),
-    };
+    // The reservation is held until the answer is written: the body and what is decoded
+    // from it stay within the body memory budget.
+    let (body, body_sha256, _reserved) =
+        match body::read(&headers, body, &state.body_memory, verify).await {
+            Ok(b) => b,
+            Err(e) => return finish(&call, Err(e)),
+        };
+    if tracing::enabled!(target: "codecommit_local::api", tracing::Level::DEBUG) {
+        call.input = Some(body.clone());
+    }
+    if verify {
+        let request = crate::identity::verify::SignedRequest {
+            method: "POST",
+            path: uri.path(),
+            query: uri.query(),
+            headers: &headers,
+            body_sha256: body_sha256.as_deref().unwrap_or(""),
+        };
+        match state.identities.verify_request(
+            &request,
+            SIGNING_NAME,
+            crate::api::now_epoch() as i64,
+        ) {
+            Ok(v) => {
+                call.account = v.principal.account.clone();
+                call.region = v.region.clone();
+                scope = Ok((v.principal, v.region));
+            }
+            Err(failure) => return finish(&call, Err(auth_error(&failure))),
+        }
+    }
     // AWS parses the body before it looks at the target or the signature, but an empty body
     // with no usable target is an unknown operation. A well-formed call pays for one parse
     // only: the body is checked on its own just where the answer depends on it.
@@ -123,8 +178,11 @@ pub async fn handle(
             region: call.region.clone(),
             request_id: call.request_id.clone(),
             caller,
+            repository: Default::default(),
         };
-        dispatch::dispatch(op, &ctx, &body)
+        let result = dispatch::dispatch(op, &ctx, &body);
+        call.repository = ctx.repository.into_inner();
+        result
     } else {
         let state = state.clone();
         let body = body.clone();
@@ -133,18 +191,22 @@ pub async fn handle(
             call.region.clone(),
             call.request_id.clone(),
         );
-        tokio::task::spawn_blocking(move || {
+        let (result, repository) = tokio::task::spawn_blocking(move || {
             let ctx = Ctx {
                 state: &state,
                 account,
                 region,
                 request_id,
                 caller,
+                repository: Default::default(),
             };
-            dispatch::dispatch(op, &ctx, &body)
+            let result = dispatch::dispatch(op, &ctx, &body);
+            (result, ctx.repository.into_inner())
         })
         .await
-        .unwrap_or_else(|e| Err(ApiError::internal("running the operation", e)))
+        .unwrap_or_else(|e| (Err(ApiError::internal("running the operation", e)), None));
+        call.repository = repository;
+        result
     };
     // A body that is not JSON at all gets AWS's bare SerializationException, whatever the
     // operation would have said (a member-type complaint, or an operation not served yet).
@@ -155,88 +217,20 @@ pub async fn handle(
     finish(&call, result)
 }
 
-/// The request body, at most `MAX_BODY_BYTES` once decoded. A `Content-Encoding: gzip` body
-/// (HTTP clients and proxies that compress uploads) is gunzipped as it is read, like git
-/// request bodies; one that does not gunzip is not JSON, so a `SerializationException`.
-/// A body that cannot be read whole (cut short, a malformed chunk, nothing arriving for the
-/// body timeout) is a `SerializationException` too: only a body that is really too large gets
-/// the 413.
-async fn read_body(headers: &HeaderMap, body: Body) -> Result<bytes::Bytes, ApiError> {
-    use futures_util::{StreamExt as _, TryStreamExt as _};
-    use tokio::io::AsyncReadExt as _;
-    let too_large = || {
-        crate::err!(
-            RequestEntityTooLarge,
-            "Request body exceeds the maximum of {MAX_BODY_BYTES} bytes"
-        )
+/// The SigV4 signing name of CodeCommit.
+pub const SIGNING_NAME: &str = "codecommit";
+
+/// AWS's JSON exception for a request whose signature does not verify.
+pub fn auth_error(failure: &crate::identity::verify::Failure) -> ApiError {
+    use crate::identity::verify::Failure as F;
+    let code = match failure {
+        F::Missing => ErrorCode::MissingAuthenticationToken,
+        F::Incomplete(_) => ErrorCode::IncompleteSignature,
+        F::UnknownKey | F::InvalidToken => ErrorCode::UnrecognizedClient,
+        F::ExpiredToken => ErrorCode::ExpiredToken,
+        F::Mismatch { .. } | F::Expired(_) | F::Scope(_) => ErrorCode::InvalidSignature,
     };
-    let unreadable = |e: &dyn std::fmt::Display| {
-        crate::err!(Serialization, "The request body could not be read: {e}")
-    };
-    let gzip = headers
-        .get(header::CONTENT_ENCODING)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            let v = v.trim();
-            v.eq_ignore_ascii_case("gzip") || v.eq_ignore_ascii_case("x-gzip")
-        });
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok());
-    if !gzip {
-        if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
-            return Err(too_large());
-        }
-        let mut stream = body.into_data_stream();
-        let mut first: Option<bytes::Bytes> = None;
-        let mut rest: Vec<u8> = Vec::new();
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| unreadable(&e))?;
-            if chunk.is_empty() {
-                continue;
-            }
-            let Some(head) = &first else {
-                first = Some(chunk);
-                continue;
-            };
-            if rest.is_empty() {
-                rest.reserve(declared.map_or(head.len() * 2, |n| n as usize));
-                rest.extend_from_slice(head);
-            }
-            if rest.len() + chunk.len() > MAX_BODY_BYTES {
-                return Err(too_large());
-            }
-            rest.extend_from_slice(&chunk);
-        }
-        return Ok(match first {
-            // A body that arrived in one piece is not copied.
-            Some(head) if rest.is_empty() => {
-                if head.len() > MAX_BODY_BYTES {
-                    return Err(too_large());
-                }
-                head
-            }
-            Some(_) => rest.into(),
-            None => bytes::Bytes::new(),
-        });
-    }
-    let raw =
-        tokio_util::io::StreamReader::new(body.into_data_stream().map_err(std::io::Error::other));
-    let mut decoder = async_compression::tokio::bufread::GzipDecoder::new(raw);
-    decoder.multiple_members(true);
-    let mut out = Vec::new();
-    match decoder
-        .take(MAX_BODY_BYTES as u64 + 1)
-        .read_to_end(&mut out)
-        .await
-    {
-        Ok(_) if out.len() > MAX_BODY_BYTES => Err(too_large()),
-        Ok(_) => Ok(out.into()),
-        // The connection failed (the body is not there), or the bytes do not gunzip.
-        Err(e) if e.get_ref().is_some_and(|inner| inner.is::<axum::Error>()) => Err(unreadable(&e)),
-        Err(_) => Err(ApiError::client(ErrorCode::Serialization, "")),
-    }
+    ApiError::client(code, failure.message())
 }
 
 /// Who calls and in which region: the principal of the SigV4 access key and the credential
@@ -274,18 +268,18 @@ fn caller_scope(
 }
 
 fn finish(call: &Call, result: Result<Vec<u8>, ApiError>) -> Response {
-    let (status, body, exception) = match result {
-        Ok(body) => (StatusCode::OK, body, None),
+    match result {
+        Ok(body) => respond(call, StatusCode::OK, body, JSON_CONTENT_TYPE, None),
         Err(e) => {
             let code = e.code();
-            let message = match &e {
-                ApiError::Client { message, .. } => message.clone(),
+            let message = match e {
+                ApiError::Client { message, .. } => message,
                 ApiError::Internal { context, cause } => {
                     tracing::error!(
                         request_id = %call.request_id,
                         operation = call.op.map(Operation::name).unwrap_or("-"),
-                        context = %context,
-                        cause = %cause,
+                        context = %Capped::quote(&context),
+                        cause = %Capped::quote(&cause),
                         "internal error"
                     );
                     format!(
@@ -296,27 +290,46 @@ fn finish(call: &Call, result: Result<Vec<u8>, ApiError>) -> Response {
             };
             let status =
                 StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
-            (status, error_body(code, &message), Some(code))
+            let body = error_body(code, &message);
+            respond(
+                call,
+                status,
+                body,
+                JSON_CONTENT_TYPE,
+                Some((code, &message)),
+            )
         }
-    };
-    respond(call, status, body, JSON_CONTENT_TYPE, exception)
+    }
 }
 
+/// Writes the answer and the call's log line: request id (the `x-amzn-RequestId` the SDK
+/// reports), scope, operation, repository, status, exception and its message; at `debug`, the
+/// input too. Quotes are capped (`logging::Capped`).
 fn respond(
     call: &Call,
     status: StatusCode,
     body: Vec<u8>,
     content_type: &'static str,
-    exception: Option<ErrorCode>,
+    exception: Option<(ErrorCode, &str)>,
 ) -> Response {
     tracing::info!(
         target: "codecommit_local::api",
+        request_id = %call.request_id,
         account = %call.account,
         region = %call.region,
         operation = call.op.map(Operation::name).unwrap_or("-"),
+        repository = call.repository.as_deref().unwrap_or("-"),
         status = status.as_u16(),
-        exception = exception.map(ErrorCode::name).unwrap_or("-"),
+        exception = exception.map(|(c, _)| c.name()).unwrap_or("-"),
+        error = exception
+            .map(|(_, m)| m)
+            .filter(|m| !m.is_empty())
+            .map(|m| tracing::field::display(Capped::quote(m))),
         ms = format_args!("{:.2}", call.started.elapsed().as_secs_f64() * 1000.0),
+        input = call
+            .input
+            .as_deref()
+            .map(|b| tracing::field::display(CappedBytes::new(b, crate::logging::MAX_INPUT_CHARS))),
     );
     let mut response = (status, body).into_response();
     let h = response.headers_mut();
@@ -350,10 +363,17 @@ pub fn error_body(code: ErrorCode, message: &str) -> Vec<u8> {
 
 /// `Content-Type: application/json`: AWS answers HTTP 200 with its legacy envelope around an
 /// `UnknownOperationException` (or a `SerializationException` when the body is not JSON).
-async fn legacy_envelope(call: &Call, body: Body) -> Response {
-    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
-        .await
-        .unwrap_or_default();
+async fn legacy_envelope(
+    call: &Call,
+    headers: &HeaderMap,
+    body: Body,
+    budget: &body::BodyBudget,
+) -> Response {
+    // Read within the same limits as any body; one that cannot be read counts as empty.
+    let (bytes, _reserved) = match body::read(headers, body, budget, false).await {
+        Ok((bytes, _, reserved)) => (bytes, Some(reserved)),
+        Err(_) => (bytes::Bytes::new(), None),
+    };
     let (code, key) =
         if !bytes.is_empty() && serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_err() {
             (ErrorCode::Serialization, "Message")
@@ -369,20 +389,13 @@ async fn legacy_envelope(call: &Call, body: Body) -> Response {
         StatusCode::OK,
         body.into_bytes(),
         "application/json",
-        Some(code),
+        Some((code, "")),
     )
 }
 
 /// Any method but POST on the API root: AWS's front end cannot tell which operation is meant.
 pub async fn other_method(State(state): State<Arc<AppState>>) -> Response {
-    let call = Call {
-        request_id: uuid::Uuid::new_v4().to_string(),
-        account: state.config.default_account.clone(),
-        region: state.config.default_region.clone(),
-        op: None,
-        started: Instant::now(),
-    };
-    unsupported_content_type(&call, "")
+    unsupported_content_type(&Call::new(&state), "")
 }
 
 /// Any other content type: AWS's front end answers in XML.
@@ -397,7 +410,7 @@ fn unsupported_content_type(call: &Call, target: &str) -> Response {
             StatusCode::NOT_FOUND,
             body,
             "",
-            Some(ErrorCode::UnknownOperation),
+            Some((ErrorCode::UnknownOperation, "")),
         )
     } else {
         let body = b"<AccessDeniedException>\n  <Message>Unable to determine service/operation name to be authorized</Message>\n</AccessDeniedException>\n".to_vec();
@@ -406,7 +419,7 @@ fn unsupported_content_type(call: &Call, target: &str) -> Response {
             StatusCode::FORBIDDEN,
             body,
             "",
-            Some(ErrorCode::AccessDenied),
+            Some((ErrorCode::AccessDenied, "")),
         )
     }
 }

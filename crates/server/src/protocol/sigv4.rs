@@ -1,6 +1,6 @@
-//! Reads who is calling and where from a SigV4 `Authorization` header. The signature is not
-//! verified yet; only the credential scope is used: the access key names the caller (see
-//! `identity`), and the scope's region selects the region.
+//! Reads who is calling and where from a SigV4 `Authorization` header: the access key names
+//! the caller (see `identity`), and the scope's region selects the region. [`parse_signed`]
+//! reads every part, for `identity::verify` to check the signature (`--auth verify`).
 
 /// The parts of `Credential=AKID/DATE/REGION/SERVICE/aws4_request` we use.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,6 +55,96 @@ pub fn parse_authorization(header: &str) -> Result<Credential<'_>, AuthError> {
     }
 }
 
+/// Every part of a SigV4 `Authorization` header (or of a presigned URL's query).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signed<'a> {
+    pub access_key_id: &'a str,
+    /// `YYYYMMDD` of the credential scope.
+    pub date: &'a str,
+    pub region: &'a str,
+    pub service: &'a str,
+    /// `aws4_request`.
+    pub terminator: &'a str,
+    /// Lowercase header names, `;`-separated.
+    pub signed_headers: &'a str,
+    /// Hex.
+    pub signature: &'a str,
+}
+
+/// Parses `AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…` whole; the error is
+/// AWS's IncompleteSignatureException message.
+pub fn parse_signed(header: &str) -> Result<Signed<'_>, String> {
+    let incomplete = |what: &str| format!("{what} Authorization={header}");
+    let Some(rest) = header.strip_prefix("AWS4-HMAC-SHA256 ") else {
+        let algorithm = header.split_whitespace().next().unwrap_or("");
+        return Err(format!(
+            "Unsupported AWS 'algorithm': '{algorithm}'. Authorization={header}"
+        ));
+    };
+    let (mut credential, mut signed_headers, mut signature) = (None, None, None);
+    for part in rest.split(',') {
+        let part = part.trim();
+        if let Some(v) = part.strip_prefix("Credential=") {
+            credential = Some(v);
+        } else if let Some(v) = part.strip_prefix("SignedHeaders=") {
+            signed_headers = Some(v);
+        } else if let Some(v) = part.strip_prefix("Signature=") {
+            signature = Some(v);
+        }
+    }
+    let mut missing = String::new();
+    for (name, value) in [
+        ("Credential", credential.is_some()),
+        ("Signature", signature.is_some()),
+        ("SignedHeaders", signed_headers.is_some()),
+    ] {
+        if !value {
+            missing.push_str(&format!(
+                "Authorization header requires '{name}' parameter. "
+            ));
+        }
+    }
+    if !missing.is_empty() {
+        return Err(incomplete(missing.trim_end()));
+    }
+    let (Some(credential), Some(signed_headers), Some(signature)) =
+        (credential, signed_headers, signature)
+    else {
+        return Err(incomplete("Authorization header is malformed."));
+    };
+    let signed = parse_credential(credential, signed_headers, signature)
+        .ok_or_else(|| incomplete("Credential should be scoped to a valid region."))?;
+    Ok(signed)
+}
+
+/// `AKID/DATE/REGION/SERVICE/aws4_request` with the other two parts.
+pub fn parse_credential<'a>(
+    credential: &'a str,
+    signed_headers: &'a str,
+    signature: &'a str,
+) -> Option<Signed<'a>> {
+    // The access key is everything before the last four parts (it never holds a slash, but
+    // the scope's parts are fixed).
+    let mut parts = credential.rsplitn(5, '/');
+    let terminator = parts.next()?;
+    let service = parts.next()?;
+    let region = parts.next()?;
+    let date = parts.next()?;
+    let access_key_id = parts.next()?;
+    if access_key_id.is_empty() || region.is_empty() {
+        return None;
+    }
+    Some(Signed {
+        access_key_id,
+        date,
+        region,
+        service,
+        terminator,
+        signed_headers,
+        signature,
+    })
+}
+
 /// Region names as AWS spells them (`us-east-1`, `eu-central-2`, `us-gov-west-1`).
 pub fn is_region_name(s: &str) -> bool {
     (3..=32).contains(&s.len())
@@ -82,6 +172,38 @@ mod tests {
         assert!(parse_authorization("Basic Zm9vOmJhcg==").is_err());
         assert!(parse_authorization("AWS4-HMAC-SHA256 SignedHeaders=host, Signature=x").is_err());
         assert!(parse_authorization("AWS4-HMAC-SHA256 Credential=AK/2026, Signature=x").is_err());
+    }
+
+    #[test]
+    fn reads_every_part() {
+        let h = "AWS4-HMAC-SHA256 Credential=AKID/20260101/eu-west-1/codecommit/aws4_request, \
+                 SignedHeaders=host;x-amz-date, Signature=abcd";
+        let s = parse_signed(h).unwrap();
+        assert_eq!(
+            (s.access_key_id, s.date, s.region, s.service, s.terminator),
+            (
+                "AKID",
+                "20260101",
+                "eu-west-1",
+                "codecommit",
+                "aws4_request"
+            )
+        );
+        assert_eq!((s.signed_headers, s.signature), ("host;x-amz-date", "abcd"));
+        let e = parse_signed(
+            "AWS4-HMAC-SHA256 Credential=AKID/20260101/eu-west-1/codecommit/aws4_request",
+        )
+        .unwrap_err();
+        assert!(e.starts_with("Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter."), "{e}");
+        assert!(
+            parse_signed("AWS4-HMAC-SHA256 Credential=AKID, SignedHeaders=host, Signature=x")
+                .is_err()
+        );
+        assert!(
+            parse_signed("Basic abc")
+                .unwrap_err()
+                .starts_with("Unsupported AWS 'algorithm'")
+        );
     }
 
     #[test]

@@ -279,6 +279,22 @@ impl Store {
         Ok(out)
     }
 
+    /// Like [`Self::write`], for bookkeeping that follows a ref move (pull requests following
+    /// their branches): committed to the WAL before returning but without its fsync, so it
+    /// survives a `kill -9` like the ref itself, which git moves by rename without fsync (see
+    /// [`Self::update_after_ref_move`]). Serialized with every other write.
+    pub fn write_after_ref_move<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> ApiResult<T>,
+    ) -> ApiResult<T> {
+        let _writer = self.writer.lock();
+        let mut conn = self.relaxed.lock();
+        let tx = conn.transaction()?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
     /// Runs `f` on a read connection: a consistent snapshot of what was committed, never
     /// waiting for writers.
     pub fn read<T>(&self, f: impl FnOnce(&Connection) -> ApiResult<T>) -> ApiResult<T> {

@@ -109,7 +109,9 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX pull_request_events_by_pull_request
         ON pull_request_events (pull_request_key, seq);",
-    // 4: comments and reactions (api::comments). A group is one (before, after, location) of a
+    // 4: revisions are ordered by rowid; the per-pull-request counter cost a scan per push.
+    "ALTER TABLE pull_request_revisions DROP COLUMN seq;",
+    // 5: comments and reactions (api::comments). A group is one (before, after, location) of a
     // comparison or pull request, as GetCommentsFor… answer them; its comments (replies join
     // the group of the comment they answer) are listed by (group_key, key), i.e. groups in the
     // order they were started and comments in the order they were posted. `before_commit_id`
@@ -181,4 +183,49 @@ pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
         tx.commit()?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_at_any_version_migrates_to_the_latest() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        // A data directory made when pull requests arrived (version 3), with a revision row.
+        for (i, sql) in MIGRATIONS.iter().take(3).enumerate() {
+            conn.execute_batch(sql).unwrap();
+            conn.pragma_update(None, "user_version", (i + 1) as i64)
+                .unwrap();
+        }
+        conn.execute_batch(
+            "INSERT INTO repositories VALUES ('r', 'a', 'us-east-1', 'n', NULL, 'k', 1, 1, NULL);
+             INSERT INTO pull_requests (key, account, region, number, repository_id, title, status,
+                 author_arn, revision_id, creation_date, last_activity_date)
+             VALUES (1, 'a', 'us-east-1', 1, 'r', 't', 'OPEN', 'arn', 'rev', 1, 1);
+             INSERT INTO pull_request_revisions VALUES (1, 'rev', 1, 's', 'd', NULL, 1);",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version as usize, MIGRATIONS.len());
+        let columns: Vec<String> = conn
+            .prepare("SELECT name FROM pragma_table_info('pull_request_revisions')")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(!columns.iter().any(|c| c == "seq"), "{columns:?}");
+        let kept: String = conn
+            .query_row(
+                "SELECT source_commit FROM pull_request_revisions",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(kept, "s");
+    }
 }

@@ -296,3 +296,70 @@ fn health_answers_with_300_idle_connections_and_few_file_descriptors() {
     });
     drop(idle);
 }
+
+/// Request bodies held at once stay within the body memory budget: a call that would go over
+/// waits briefly, then gets ThrottlingException; one larger than the whole budget is 413.
+#[tokio::test]
+async fn request_bodies_share_a_memory_budget() {
+    let server = TestServer::start_with(|c| c.max_body_memory = 1 << 20);
+    let padded = |name: &str, len: usize| {
+        let head = format!("{{\"repositoryName\":\"{name}\",\"padding\":\"");
+        let mut body = head.into_bytes();
+        body.resize(len - 2, b'x');
+        body.extend_from_slice(b"\"}");
+        body
+    };
+    // A holds 800 KB of its body, the rest not sent yet.
+    let a = padded("a", 900_000);
+    let mut conn_a = connect(server.addr);
+    conn_a
+        .write_all(api_head("CreateRepository", a.len()).as_bytes())
+        .unwrap();
+    expect_continue(&mut conn_a);
+    conn_a.write_all(&a[..800_000]).unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while server.state.body_memory.in_use() < 800_000 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the body was never read"
+        );
+        std::thread::yield_now();
+    }
+    // B needs 500 KB more than is left: refused with AWS's throttling error, after a short wait.
+    let b = padded("b", 500_000);
+    let headers = [
+        ("Content-Type", "application/x-amz-json-1.1"),
+        ("X-Amz-Target", "CodeCommit_20150413.CreateRepository"),
+    ];
+    let r = http::request(server.addr, "POST", "/", &headers, &b);
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert_eq!(r.json()["__type"], "ThrottlingException", "{}", r.text());
+    // More than the whole budget is too large, whatever is free.
+    let huge = padded("c", 2 << 20);
+    let r = http::request_large(server.addr, "POST", "/", &headers, huge);
+    assert_eq!(r.status, 413, "{}", r.text());
+    assert_eq!(r.json()["__type"], "RequestEntityTooLargeException");
+    // A finishes; its memory is given back and B goes through.
+    conn_a.write_all(&a[800_000..]).unwrap();
+    let r = read_response(&mut conn_a);
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(server.state.body_memory.in_use(), 0);
+    let r = http::request(server.addr, "POST", "/", &headers, &b);
+    assert_eq!(r.status, 200, "{}", r.text());
+    // With room free, a chunked body (no Content-Length) that outgrows the budget as it
+    // arrives is 413 too.
+    let chunk = vec![b'x'; 256 * 1024];
+    let mut raw = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.1\r\n\
+         X-Amz-Target: CodeCommit_20150413.CreateRepository\r\nTransfer-Encoding: chunked\r\n\r\n"
+        .to_vec();
+    for _ in 0..8 {
+        raw.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+        raw.extend_from_slice(&chunk);
+        raw.extend_from_slice(b"\r\n");
+    }
+    raw.extend_from_slice(b"0\r\n\r\n");
+    let r = http::send_raw(server.addr, &raw, false).expect("an answer");
+    assert_eq!(r.status, 413, "{}", r.text());
+    assert_eq!(server.state.body_memory.in_use(), 0);
+    assert_eq!(list_names(&server.client()).await, ["a", "b"]);
+}

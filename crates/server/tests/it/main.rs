@@ -5,15 +5,21 @@
 mod common;
 
 mod accounts;
+mod auth;
 mod comments;
 mod connections;
 mod content_read;
 mod content_write;
+mod git_https;
 mod git_transport;
+mod hostile_inputs;
 mod identity;
+mod logs;
+mod maintenance;
 mod merges;
 mod persistence;
 mod protocol;
 mod pull_requests;
+mod readme;
 mod repositories;
 mod tags;

@@ -239,14 +239,14 @@ async fn every_api_call_and_git_request_is_logged() {
         ],
         &[
             "account=111111111111",
-            "repository=logged",
+            "repository=\"logged\"",
             "service=\"receive-pack\"",
             "request=\"receive-pack\"",
             "status=200",
             "ms=",
         ],
-        &["repository=nope", "request=\"info/refs\"", "status=404"],
-        &["account=12345", "repository=logged", "status=404"],
+        &["repository=\"nope\"", "request=\"info/refs\"", "status=404"],
+        &["account=12345", "repository=\"logged\"", "status=404"],
     ] {
         let log = server.log.lock().unwrap().join("\n");
         assert!(has(parts), "no log line with {parts:?} in:\n{log}");

@@ -89,8 +89,13 @@ fn bodies_that_are_not_json_objects_are_serialization_errors() {
         );
     }
     // A body that does not parse is refused before the target is looked at, whatever the
-    // operation: unknown, a blocking write, or one not served yet.
-    for op in ["NoSuchOperation", "PutFile", "CreatePullRequest"] {
+    // operation: unknown, a blocking write, a pull-request write, or one not served yet.
+    for op in [
+        "NoSuchOperation",
+        "PutFile",
+        "CreatePullRequest",
+        "GetComment",
+    ] {
         let r = api(server.addr, &target(op), "{oops");
         assert_eq!(
             r.json(),

@@ -475,14 +475,23 @@ async fn batch_get_checks_its_list() {
         .unwrap();
     assert_eq!(out.repositories_not_found().len(), 100);
 
-    assert_err!(
-        client
-            .batch_get_repositories()
-            .set_repository_names(Some(vec![]))
-            .send()
-            .await,
-        "RepositoryNamesRequiredException"
+    // "The array itself can be empty": empty lists back; only a missing list is an error.
+    let out = client
+        .batch_get_repositories()
+        .set_repository_names(Some(vec![]))
+        .send()
+        .await
+        .unwrap();
+    assert!(out.repositories().is_empty());
+    assert!(out.repositories_not_found().is_empty());
+    let raw = crate::common::http::api(
+        server.addr,
+        "CodeCommit_20150413.BatchGetRepositories",
+        r#"{"repositoryNames":[]}"#,
     );
+    assert_eq!(raw.status, 200, "{}", raw.text());
+    assert_eq!(raw.json()["repositories"], serde_json::json!([]));
+    assert_eq!(raw.json()["repositoriesNotFound"], serde_json::json!([]));
     assert_err!(
         client.batch_get_repositories().send().await,
         "RepositoryNamesRequiredException"

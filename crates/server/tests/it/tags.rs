@@ -318,6 +318,24 @@ async fn tags_and_keys_are_required() {
         client.untag_resource().resource_arn(&arn).send().await,
         "TagKeysListRequiredException"
     );
+    // An empty list is no list: "The list cannot be empty or null".
+    client
+        .tag_resource()
+        .resource_arn(&arn)
+        .tags("team", "a")
+        .send()
+        .await
+        .unwrap();
+    assert_err!(
+        client
+            .untag_resource()
+            .resource_arn(&arn)
+            .set_tag_keys(Some(vec![]))
+            .send()
+            .await,
+        "TagKeysListRequiredException"
+    );
+    assert_eq!(tags_of(&client, &arn).await, map(&[("team", "a")]));
 }
 
 #[tokio::test]

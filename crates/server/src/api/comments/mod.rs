@@ -2,7 +2,7 @@
 //! the settled details and the choices where AWS is silent are in the module docs below and
 //! in README.md's "Comments and reactions" notes).
 //!
-//! * `records.rs`: the tables (schema migration 4) and their rows
+//! * `records.rs`: the tables (schema migration 5) and their rows
 //! * `post.rs`: PostCommentForComparedCommit, PostCommentForPullRequest, PostCommentReply
 //!   (locations, blob ids, idempotency)
 //! * `read.rs`: GetComment, GetCommentsForComparedCommit, GetCommentsForPullRequest (groups,

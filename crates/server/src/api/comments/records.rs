@@ -1,4 +1,4 @@
-//! The comment tables (schema migration 4): groups, comments and reactions, rows in and out.
+//! The comment tables (schema migration 5): groups, comments and reactions, rows in and out.
 //! Every function takes the connection it runs on, so writes compose into one `Store::write`
 //! transaction and reads run on a `Store::read` snapshot.
 

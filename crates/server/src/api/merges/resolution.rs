@@ -95,6 +95,9 @@ pub(crate) fn resolution(input: Option<ConflictResolution>) -> ApiResult<Resolut
             )
         }
         let mode = r.file_mode.as_ref().map(entry_kind).transpose()?;
+        if let Some(m) = mode {
+            validate::check_symlink_path(&path, m)?;
+        }
         replace.push(Replacement {
             path,
             kind,
@@ -115,7 +118,9 @@ pub(crate) fn resolution(input: Option<ConflictResolution>) -> ApiResult<Resolut
         let Some(mode) = &m.file_mode else {
             bail!(FileModeRequired, "A file mode is required for {path}.")
         };
-        modes.push((path, entry_kind(mode)?));
+        let kind = entry_kind(mode)?;
+        validate::check_symlink_path(&path, kind)?;
+        modes.push((path, kind));
     }
     Ok(Resolution {
         replace,

@@ -104,18 +104,22 @@ fn oid(s: &str) -> ApiResult<ObjectId> {
 }
 
 /// Brings the open pull requests touching `refs` (all open ones of the repository for
-/// `None`) up to date, in one durable transaction, then publishes what changed.
+/// `None`) up to date in one transaction, then publishes what changed. Like the repository's
+/// own ref-move bookkeeping it is in the WAL before the move is acknowledged, without an extra
+/// fsync: it survives `kill -9` exactly as the ref does.
 pub(crate) fn follow(
     state: &AppState,
     rec: &RepoRecord,
     actor: &str,
     refs: Option<&[&str]>,
 ) -> ApiResult<()> {
-    // A cheap read first: most ref moves touch no pull request and pay no write.
-    let keys = state
+    // A cheap read first: most ref moves touch no pull request and pay no write. The graph
+    // work (ref tips, merge bases) happens here, outside the write transaction, so the writer
+    // lock is held only for the rows; inside it the same questions hit the cache.
+    let snapshot = state
         .store
-        .read(|conn| records::open_keys_touching(conn, &rec.id, refs))?;
-    if keys.is_empty() {
+        .read(|conn| records::open_touching(conn, &rec.id, refs))?;
+    if snapshot.is_empty() {
         return Ok(());
     }
     let repo = state.git.repo(&rec.id)?;
@@ -124,17 +128,22 @@ pub(crate) fn follow(
         bases: HashMap::new(),
         tips: HashMap::new(),
     };
-    let now = now_epoch();
-    let published = state.store.write(|tx| {
-        let mut out = Vec::new();
-        // Again under the writer lock: a concurrent merge or close may have changed them.
-        for key in records::open_keys_touching(tx, &rec.id, refs)? {
-            let Some(mut pr) = records::by_key(tx, key)? else {
+    for pr in &snapshot {
+        for t in &pr.targets {
+            let (Some(src), Some(dst)) =
+                (graph.tip(&t.source_ref)?, graph.tip(&t.destination_ref)?)
+            else {
                 continue;
             };
-            if pr.status != Status::Open {
-                continue;
-            }
+            graph.base(src, dst)?;
+            graph.base(src, oid(&t.destination_commit)?)?;
+        }
+    }
+    let now = now_epoch();
+    let published = state.store.write_after_ref_move(|tx| {
+        let mut out = Vec::new();
+        // Again under the writer lock: a concurrent merge or close may have changed them.
+        for mut pr in records::open_touching(tx, &rec.id, refs)? {
             let kinds = update(tx, &mut graph, &mut pr, &rec.name, actor, now)?;
             if kinds.is_empty() {
                 continue;

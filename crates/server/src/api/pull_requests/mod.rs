@@ -274,3 +274,64 @@ fn merged_metadata(t: &TargetRow) -> serde_json::Value {
         "mergeMetadata": merge_metadata(t),
     }})
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use codecommit_model::ErrorCode;
+
+    fn code<T: std::fmt::Debug>(r: ApiResult<T>) -> ErrorCode {
+        r.unwrap_err().code()
+    }
+
+    #[test]
+    fn pull_request_ids_are_positive_decimal_numbers() {
+        assert_eq!(pull_request_number(&Some("17".into())).unwrap(), 17);
+        assert_eq!(
+            code(pull_request_number(&None)),
+            ErrorCode::PullRequestIdRequired
+        );
+        assert_eq!(
+            code(pull_request_number(&Some(String::new()))),
+            ErrorCode::PullRequestIdRequired
+        );
+        for bad in ["0", "-1", "+1", "1e3", "x", "99999999999999999999"] {
+            assert_eq!(
+                code(pull_request_number(&Some(bad.into()))),
+                ErrorCode::InvalidPullRequestId,
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn titles_descriptions_and_tokens() {
+        assert!(title(&Some("é".repeat(MAX_TITLE_CHARS))).is_ok());
+        assert_eq!(
+            code(title(&Some("x".repeat(MAX_TITLE_CHARS + 1)))),
+            ErrorCode::InvalidTitle
+        );
+        assert_eq!(code(title(&None)), ErrorCode::TitleRequired);
+        assert!(description(&Some("d".repeat(MAX_DESCRIPTION_CHARS))).is_ok());
+        assert_eq!(
+            code(description(&Some("d".repeat(MAX_DESCRIPTION_CHARS + 1)))),
+            ErrorCode::InvalidDescription
+        );
+        assert_eq!(client_request_token(&None).unwrap(), None);
+        assert_eq!(
+            client_request_token(&Some("abc-1".into())).unwrap(),
+            Some("abc-1")
+        );
+        assert_eq!(
+            code(client_request_token(&Some(String::new()))),
+            ErrorCode::ClientRequestTokenRequired
+        );
+        assert_eq!(
+            code(client_request_token(&Some("a b".into()))),
+            ErrorCode::InvalidClientRequestToken
+        );
+        let id = new_revision_id();
+        assert_eq!(id.len(), 64);
+        assert_ne!(id, new_revision_id());
+    }
+}

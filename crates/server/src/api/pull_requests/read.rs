@@ -205,3 +205,21 @@ fn event_view(
     serde_json::from_value(v)
         .map_err(|e| crate::error::ApiError::internal("reading a pull request event", e))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn activity_tokens_round_trip_exactly() {
+        for date in [1796175651.546, 0.1 + 0.2, 1e-300, 1796175651.0] {
+            let k = ActivityKey {
+                last_activity_date: date,
+                key: 42,
+            };
+            assert_eq!(parse_activity_key(&activity_token(&k)), Some(k));
+        }
+        assert_eq!(parse_activity_key("zz:1"), None);
+        assert_eq!(parse_activity_key("3ff0000000000000"), None);
+    }
+}

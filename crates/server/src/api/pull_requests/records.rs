@@ -281,6 +281,7 @@ pub(crate) fn save(conn: &Connection, pr: &PullRequestRow) -> ApiResult<()> {
 }
 
 /// Records a revision: the source tip (and what it was compared with) that approvals bind to.
+/// Revisions of a pull request are in `rowid` order.
 pub(crate) fn insert_revision(
     conn: &Connection,
     key: i64,
@@ -289,11 +290,9 @@ pub(crate) fn insert_revision(
     date: f64,
 ) -> ApiResult<()> {
     conn.prepare_cached(
-        "INSERT INTO pull_request_revisions (pull_request_key, revision_id, seq, source_commit,
+        "INSERT INTO pull_request_revisions (pull_request_key, revision_id, source_commit,
              destination_commit, merge_base, creation_date)
-         VALUES (?1, ?2,
-             (SELECT COALESCE(MAX(seq), 0) + 1 FROM pull_request_revisions WHERE pull_request_key = ?1),
-             ?3, ?4, ?5, ?6)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
     .execute(params![
         key,
@@ -380,49 +379,76 @@ pub(crate) fn count_open(conn: &Connection, repository_id: &str) -> ApiResult<i6
         .query_row(params![repository_id], |row| row.get(0))?)
 }
 
-/// Keys of the open pull requests whose source or destination is one of `refs` (all open
-/// pull requests of the repository when `refs` is `None`), in key order. Both lookups are
-/// partial indexes on the open targets: a push costs what it touches, not the number of pull
-/// requests.
-pub(crate) fn open_keys_touching(
+/// The open pull requests whose source or destination is one of `refs` (all open pull
+/// requests of the repository when `refs` is `None`), with their targets, in key order: one
+/// indexed query per ref and side (the partial indexes on open targets), whatever the number
+/// of pull requests.
+pub(crate) fn open_touching(
     conn: &Connection,
     repository_id: &str,
     refs: Option<&[&str]>,
-) -> ApiResult<Vec<i64>> {
-    let mut keys = Vec::new();
+) -> ApiResult<Vec<PullRequestRow>> {
+    let pr_columns = COLUMNS
+        .split(", ")
+        .map(|c| format!("p.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let select = format!(
+        "SELECT {pr_columns}, a.position, a.repository_id, a.source_ref, a.destination_ref,
+                a.source_commit, a.destination_commit, a.merge_base
+         FROM pull_request_targets t
+         JOIN pull_requests p ON p.key = t.pull_request_key
+         JOIN pull_request_targets a ON a.pull_request_key = t.pull_request_key
+         WHERE t.repository_id = ?1 AND t.open = 1"
+    );
+    let mut found: std::collections::BTreeMap<i64, PullRequestRow> = Default::default();
+    let mut collect = |stmt: &mut rusqlite::CachedStatement<'_>,
+                       params: &[&dyn rusqlite::ToSql]|
+     -> ApiResult<()> {
+        let mut rows = stmt.query(params)?;
+        while let Some(row) = rows.next()? {
+            let pr = from_row(row)?;
+            let n = 14;
+            let target = TargetRow {
+                position: row.get(n)?,
+                repository_id: row.get(n + 1)?,
+                source_ref: row.get(n + 2)?,
+                destination_ref: row.get(n + 3)?,
+                source_commit: row.get(n + 4)?,
+                destination_commit: row.get(n + 5)?,
+                merge_base: row.get(n + 6)?,
+                // Targets of open pull requests are not merged.
+                merged: None,
+            };
+            let entry = found.entry(pr.key).or_insert(pr);
+            if !entry.targets.iter().any(|t| t.position == target.position) {
+                entry.targets.push(target);
+            }
+        }
+        Ok(())
+    };
     match refs {
         Some(refs) => {
-            let mut by_source = conn.prepare_cached(
-                "SELECT pull_request_key FROM pull_request_targets
-                 WHERE repository_id = ?1 AND source_ref = ?2 AND open = 1",
-            )?;
-            let mut by_destination = conn.prepare_cached(
-                "SELECT pull_request_key FROM pull_request_targets
-                 WHERE repository_id = ?1 AND destination_ref = ?2 AND open = 1",
-            )?;
+            let mut by_source = conn.prepare_cached(&format!("{select} AND t.source_ref = ?2"))?;
+            let mut by_destination =
+                conn.prepare_cached(&format!("{select} AND t.destination_ref = ?2"))?;
             for r in refs {
-                for stmt in [&mut by_source, &mut by_destination] {
-                    let rows = stmt.query_map(params![repository_id, r], |row| row.get(0))?;
-                    for k in rows {
-                        keys.push(k?);
-                    }
-                }
+                collect(&mut by_source, &[&repository_id, r])?;
+                collect(&mut by_destination, &[&repository_id, r])?;
             }
         }
         None => {
-            let mut stmt = conn.prepare_cached(
-                "SELECT pull_request_key FROM pull_request_targets
-                 WHERE repository_id = ?1 AND open = 1",
-            )?;
-            let rows = stmt.query_map(params![repository_id], |row| row.get(0))?;
-            for k in rows {
-                keys.push(k?);
-            }
+            let mut all = conn.prepare_cached(&select)?;
+            collect(&mut all, &[&repository_id])?;
         }
     }
-    keys.sort_unstable();
-    keys.dedup();
-    Ok(keys)
+    Ok(found
+        .into_values()
+        .map(|mut pr| {
+            pr.targets.sort_by_key(|t| t.position);
+            pr
+        })
+        .collect())
 }
 
 /// Repositories that have open pull requests (startup reconciliation).

@@ -6,6 +6,10 @@ use std::process::{Command, Output};
 
 pub struct Git {
     home: tempfile::TempDir,
+    /// Extra environment for every git command (CA bundle, AWS credentials, PATH, …).
+    env: Vec<(String, std::ffi::OsString)>,
+    /// Environment variables removed from every git command.
+    removed: Vec<String>,
 }
 
 impl Default for Git {
@@ -17,7 +21,29 @@ impl Default for Git {
 impl Git {
     pub fn new() -> Git {
         let home = tempfile::tempdir().expect("git home");
-        Git { home }
+        Git {
+            home,
+            env: Vec::new(),
+            removed: Vec::new(),
+        }
+    }
+
+    /// Removes an environment variable from every git command of this runner.
+    pub fn remove_env(&mut self, key: &str) {
+        self.env.retain(|(k, _)| k != key);
+        self.removed.push(key.to_owned());
+    }
+
+    /// Sets an environment variable for every git command of this runner.
+    pub fn set_env(&mut self, key: &str, value: impl Into<std::ffi::OsString>) {
+        self.env.retain(|(k, _)| k != key);
+        self.removed.retain(|k| k != key);
+        self.env.push((key.to_owned(), value.into()));
+    }
+
+    /// The runner's HOME.
+    pub fn home(&self) -> &Path {
+        self.home.path()
     }
 
     /// A fresh directory inside this runner's temp space.
@@ -29,6 +55,9 @@ impl Git {
 
     pub fn command(&self, cwd: &Path) -> Command {
         let mut cmd = Command::new("git");
+        for k in &self.removed {
+            cmd.env_remove(k);
+        }
         cmd.current_dir(cwd)
             .env_remove("GIT_DIR")
             .env_remove("GIT_WORK_TREE")
@@ -42,6 +71,7 @@ impl Git {
             .env("GIT_COMMITTER_NAME", "Test Committer")
             .env("GIT_COMMITTER_EMAIL", "committer@example.com")
             .env("LC_ALL", "C")
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .args([
                 "-c",
                 "init.defaultBranch=main",

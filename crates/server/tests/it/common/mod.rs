@@ -22,6 +22,10 @@ pub const DEFAULT_REGION: &str = "us-east-1";
 /// runtime thread, so tests may block (e.g. on `git`) without starving it.
 pub struct TestServer {
     pub addr: SocketAddr,
+    /// The HTTPS listener, when the configuration asked for one.
+    pub https_addr: Option<SocketAddr>,
+    /// The CA that signed the HTTPS certificate (generated into the data dir).
+    pub ca: Option<PathBuf>,
     pub base_url: String,
     pub state: Arc<AppState>,
     pub data_dir: PathBuf,
@@ -51,8 +55,9 @@ impl TestServer {
                 .expect("server runtime");
             rt.block_on(async move {
                 let bound = codecommit_local::bind(config).await.expect("server starts");
+                let ca = bound.tls_files.as_ref().and_then(|f| f.ca.clone());
                 ready_tx
-                    .send((bound.addr, bound.state.clone()))
+                    .send((bound.addr, bound.https_addr, ca, bound.state.clone()))
                     .expect("ready");
                 bound
                     .serve(async move {
@@ -62,10 +67,12 @@ impl TestServer {
                     .expect("serve");
             });
         });
-        let (addr, state) = ready_rx.recv().expect("server ready");
+        let (addr, https_addr, ca, state) = ready_rx.recv().expect("server ready");
         TestServer {
-            base_url: format!("http://localhost:{}", addr.port()),
+            base_url: state.base_url.clone(),
             addr,
+            https_addr,
+            ca,
             state,
             data_dir,
             _dir: dir,
@@ -202,6 +209,26 @@ macro_rules! assert_err {
             Err(e) => assert_eq!($crate::common::code(&e), $name, "unexpected error: {e:?}"),
         }
     }};
+}
+
+/// A tool installed in the test virtualenv (`git-remote-codecommit`, `aws`): `.ci/run` makes it
+/// at `$CODECOMMIT_LOCAL_TEST_VENV` (default `target/test-venv`). Tests that need these tools
+/// fail, not skip, when it is missing.
+pub fn venv_bin() -> PathBuf {
+    let venv = std::env::var_os("CODECOMMIT_LOCAL_TEST_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/test-venv")
+        });
+    let bin = venv.join("bin");
+    for tool in ["git-remote-codecommit", "aws"] {
+        assert!(
+            bin.join(tool).is_file(),
+            "{tool} is not installed in the test virtualenv {}: create it with\n  python3 -m venv {0} && {0}/bin/pip install git-remote-codecommit awscli\n(.ci/run does this; CODECOMMIT_LOCAL_TEST_VENV names another venv)",
+            venv.display()
+        );
+    }
+    bin
 }
 
 /// Creates a repository (default options) and returns its metadata.

@@ -190,6 +190,16 @@ async fn create_commit_errors() {
     };
 
     assert_err!(commit().send().await, "FileEntryRequiredException");
+    // Empty lists are no entries either.
+    assert_err!(
+        commit()
+            .set_put_files(Some(vec![]))
+            .set_delete_files(Some(vec![]))
+            .set_set_file_modes(Some(vec![]))
+            .send()
+            .await,
+        "FileEntryRequiredException"
+    );
     let mut many = commit();
     for i in 0..101 {
         many = many.put_files(put_entry(&format!("f{i}.txt"), b"x"));
