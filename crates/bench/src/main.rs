@@ -9,6 +9,9 @@
 //!   a keep-alive HTTP connection (`CCL_BENCH_PACE_MS=N`: an untimed pause before each call).
 //! * `writers ENDPOINT REPO N COMMITS` — N concurrent writers, one branch each; throughput and
 //!   lost-commit check.
+//! * `comments ENDPOINT SMALL_REPO LARGE_REPO [COMMENTS] [ROUNDS] [CALLS]` — comment listing
+//!   pages on a pull request with many comments against one with 10, and a line comment on
+//!   the large repository next to the small one (interleaved rounds).
 //! * `tls HTTPS_ADDR HTTP_ADDR CA RUNS` — a fresh connection's TLS handshake and first answer
 //!   (`GET /health`) against the HTTPS listener, interleaved with the same over plain HTTP.
 //! * `approvals ENDPOINT ROUNDS N` — CreatePullRequest with 25 templates vs none and
@@ -22,6 +25,7 @@
 mod approvals;
 mod client;
 mod coldstart;
+mod comments;
 mod genrepo;
 mod pulls;
 mod scenarios;
@@ -40,7 +44,8 @@ fn main() -> ExitCode {
         Some("pulls") => pulls::run(&args[1..]),
         Some("tls") => tls::run(&args[1..]),
         Some("approvals") => approvals::run(&args[1..]),
-        _ => Err("usage: ccl-bench bare PORT | gen-repo DIR [options] | latency ENDPOINT REPO SCENARIO N | writers ENDPOINT REPO N COMMITS | pulls ENDPOINT SCENARIO … | tls … | approvals ENDPOINT ROUNDS N".into()),
+        Some("comments") => comments::run(&args[1..]),
+        _ => Err("usage: ccl-bench bare PORT | gen-repo DIR [options] | latency ENDPOINT REPO SCENARIO N | writers ENDPOINT REPO N COMMITS | pulls ENDPOINT SCENARIO … | tls … | approvals ENDPOINT ROUNDS N | comments ENDPOINT SMALL LARGE …".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

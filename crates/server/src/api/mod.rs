@@ -3,6 +3,7 @@
 
 pub mod approval_rules;
 pub mod branches;
+pub mod comments;
 pub mod commits;
 pub mod diffs;
 pub mod files;

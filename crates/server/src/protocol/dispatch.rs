@@ -3,11 +3,11 @@
 
 use super::serialization::decode;
 use crate::api::{
-    Ctx, approval_rules, branches, commits, diffs, files, history, merges, pull_requests,
+    Ctx, approval_rules, branches, comments, commits, diffs, files, history, merges, pull_requests,
     repositories, tags, triggers,
 };
 use crate::error::{ApiError, ApiResult};
-use codecommit_model::{ErrorCode, Operation};
+use codecommit_model::Operation;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -187,20 +187,21 @@ pub fn dispatch(op: Operation, ctx: &Ctx<'_>, body: &[u8]) -> ApiResult<Vec<u8>>
             body,
             approval_rules::list_repositories_for_approval_rule_template,
         ),
-        // Not built yet: each answers a clear error naming itself.
-        O::DeleteCommentContent
-        | O::GetComment
-        | O::GetCommentReactions
-        | O::GetCommentsForComparedCommit
-        | O::GetCommentsForPullRequest
-        | O::PostCommentForComparedCommit
-        | O::PostCommentForPullRequest
-        | O::PostCommentReply
-        | O::PutCommentReaction
-        | O::UpdateComment => Err(ApiError::client(
-            ErrorCode::UnknownOperation,
-            format!("codecommit-local does not serve {} yet", op.name()),
-        )),
+        // Comments and reactions
+        O::PostCommentForComparedCommit => {
+            json(ctx, body, comments::post_comment_for_compared_commit)
+        }
+        O::PostCommentForPullRequest => json(ctx, body, comments::post_comment_for_pull_request),
+        O::PostCommentReply => json(ctx, body, comments::post_comment_reply),
+        O::GetComment => json(ctx, body, comments::get_comment),
+        O::GetCommentsForComparedCommit => {
+            json(ctx, body, comments::get_comments_for_compared_commit)
+        }
+        O::GetCommentsForPullRequest => json(ctx, body, comments::get_comments_for_pull_request),
+        O::UpdateComment => json(ctx, body, comments::update_comment),
+        O::DeleteCommentContent => json(ctx, body, comments::delete_comment_content),
+        O::PutCommentReaction => empty(ctx, body, comments::put_comment_reaction),
+        O::GetCommentReactions => json(ctx, body, comments::get_comment_reactions),
     }
 }
 

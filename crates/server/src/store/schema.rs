@@ -218,6 +218,67 @@ const MIGRATIONS: &[&str] = &[
         FOREIGN KEY (pull_request_key, revision_id)
             REFERENCES pull_request_revisions (pull_request_key, revision_id) ON DELETE CASCADE
     );",
+    // 7: comments and reactions (api::comments). A group is one (before, after, location) of a
+    // comparison or pull request, as GetCommentsFor… answer them; its comments (replies join
+    // the group of the comment they answer) are listed by (group_key, key), i.e. groups in the
+    // order they were started and comments in the order they were posted. `before_commit_id`
+    // is '' for a comparison with the empty tree (an initial commit); `file_path` '' is a
+    // general comment, `file_position` 0 a file-level one, `relative_file_version` '' absent.
+    // The listing columns of a comment repeat its group's so one index serves each listing.
+    // Deleting a repository (or its pull requests) deletes its groups, their comments and
+    // the comments' reactions.
+    "CREATE TABLE comment_groups (
+        key INTEGER PRIMARY KEY,
+        repository_id TEXT NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+        pull_request_key INTEGER REFERENCES pull_requests(key) ON DELETE CASCADE,
+        before_commit_id TEXT NOT NULL,
+        after_commit_id TEXT NOT NULL,
+        file_path TEXT NOT NULL,
+        file_position INTEGER NOT NULL,
+        relative_file_version TEXT NOT NULL,
+        before_blob_id TEXT,
+        after_blob_id TEXT
+    );
+    CREATE UNIQUE INDEX comment_groups_identity ON comment_groups (repository_id,
+        IFNULL(pull_request_key, 0), after_commit_id, before_commit_id, file_path,
+        file_position, relative_file_version);
+    CREATE INDEX comment_groups_by_pull_request ON comment_groups (pull_request_key);
+    CREATE TABLE comments (
+        key INTEGER PRIMARY KEY,
+        account TEXT NOT NULL,
+        region TEXT NOT NULL,
+        comment_id TEXT NOT NULL,
+        group_key INTEGER NOT NULL REFERENCES comment_groups(key) ON DELETE CASCADE,
+        repository_id TEXT NOT NULL,
+        pull_request_key INTEGER,
+        before_commit_id TEXT NOT NULL,
+        after_commit_id TEXT NOT NULL,
+        in_reply_to TEXT,
+        content TEXT,
+        deleted INTEGER NOT NULL DEFAULT 0,
+        author_arn TEXT NOT NULL,
+        client_request_token TEXT,
+        request_digest TEXT,
+        creation_date REAL NOT NULL,
+        last_modified_date REAL NOT NULL,
+        UNIQUE (account, region, comment_id)
+    );
+    CREATE UNIQUE INDEX comments_by_token ON comments (account, region, client_request_token)
+        WHERE client_request_token IS NOT NULL;
+    CREATE INDEX comments_by_group ON comments (group_key, key);
+    CREATE INDEX comments_by_pull_request ON comments (pull_request_key, group_key, key)
+        WHERE pull_request_key IS NOT NULL;
+    CREATE INDEX comments_by_pull_request_commits ON comments (pull_request_key,
+        before_commit_id, after_commit_id, group_key, key) WHERE pull_request_key IS NOT NULL;
+    CREATE INDEX comments_by_compared_commit ON comments (repository_id, after_commit_id,
+        group_key, key) WHERE pull_request_key IS NULL;
+    CREATE TABLE comment_reactions (
+        comment_key INTEGER NOT NULL REFERENCES comments(key) ON DELETE CASCADE,
+        user_arn TEXT NOT NULL,
+        reaction TEXT NOT NULL,
+        reaction_date REAL NOT NULL,
+        PRIMARY KEY (comment_key, user_arn)
+    ) WITHOUT ROWID;",
 ];
 
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {

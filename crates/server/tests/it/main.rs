@@ -7,6 +7,7 @@ mod common;
 mod accounts;
 mod approval_rules;
 mod auth;
+mod comments;
 mod connections;
 mod content_read;
 mod content_write;

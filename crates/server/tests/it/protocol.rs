@@ -89,7 +89,7 @@ fn bodies_that_are_not_json_objects_are_serialization_errors() {
         );
     }
     // A body that does not parse is refused before the target is looked at, whatever the
-    // operation: unknown, a blocking write, a pull-request write, or one not served yet.
+    // operation: unknown, a blocking write, a pull-request write, or a comment read.
     for op in [
         "NoSuchOperation",
         "PutFile",
