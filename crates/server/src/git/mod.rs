@@ -111,8 +111,23 @@ pub struct GitStore {
     graphs: Mutex<HashMap<String, Arc<commitgraph::CommitGraph>>>,
 }
 
+/// The first file named `program` in the directories of `PATH`.
+pub(crate) fn find_in_path(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|p| p.is_file())
+}
+
 impl GitStore {
     pub fn open(data_dir: &Path, git_binary: PathBuf) -> std::io::Result<GitStore> {
+        // A bare program name is looked up once: children run with a cleared environment, and
+        // std only spawns those with posix_spawn (vfork) when the program is a path; otherwise
+        // it forks, which copies the page tables of the whole server on every push and fetch.
+        let git_binary = match git_binary.to_str() {
+            Some(name) if !name.contains('/') => find_in_path(name).unwrap_or(git_binary),
+            _ => git_binary,
+        };
         let repos_dir = data_dir.join("repos");
         let hooks_dir = data_dir.join("hooks");
         let tmp_dir = data_dir.join("tmp");
