@@ -128,6 +128,8 @@ async fn list_events(
         limit,
     };
     let listed = tokio::task::spawn_blocking(move || {
+        // What the listing shows includes the drops the deliverer has not written yet.
+        state.outbox.flush_drops(&state.store);
         events::outbox::Outbox::list(&state.store, &filter).map(|rows| {
             serde_json::json!({ "pending": state.outbox.pending(), "events": rows }).to_string()
         })

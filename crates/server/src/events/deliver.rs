@@ -466,6 +466,15 @@ async fn run(state: Arc<AppState>) {
                 state.outbox.wake();
             });
         }
+        let (flush_drops, drops_due) = state.outbox.drops_due(Instant::now());
+        if flush_drops {
+            let st = state.clone();
+            let _ = tokio::task::spawn_blocking(move || st.outbox.flush_drops(&st.store)).await;
+        }
+        let next_due = match (next_due, drops_due) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         if state.outbox.wants_prune() {
             let st = state.clone();
             let _ = tokio::task::spawn_blocking(move || st.outbox.prune(&st.store)).await;

@@ -156,13 +156,28 @@ pub struct Outbox {
     /// Which targets have an endpoint; rows for the others are recorded as not delivered.
     deliverable: [bool; 4],
     warned_undeliverable: [AtomicBool; 4],
-    /// Finished rows since the history was last pruned.
+    /// Finished rows (delivered, given up, dropped, undeliverable) in the table.
     finished: AtomicUsize,
+    /// Pending rows dropped past the cap whose new status is not written yet: the write that
+    /// dropped them does not pay for it, the deliverer records them in batches
+    /// ([`Self::flush_drops`]). Lost in a crash, they come back as pending and are dropped
+    /// again.
+    unrecorded_drops: Mutex<UnrecordedDrops>,
     /// Bumped by `clear`, so deliveries started before a reset do not touch the new queues.
     generation: AtomicU64,
 }
 
 const STATUS_PENDING: &str = "pending";
+
+#[derive(Default)]
+struct UnrecordedDrops {
+    seqs: Vec<i64>,
+    since: Option<Instant>,
+}
+
+/// Unrecorded drops are written once this many wait, or once the oldest has waited this long.
+const DROPS_BATCH: usize = 256;
+const DROPS_WAIT: Duration = Duration::from_secs(1);
 
 fn target_index(t: Target) -> usize {
     match t {
@@ -192,8 +207,19 @@ impl Outbox {
             ],
             warned_undeliverable: Default::default(),
             finished: AtomicUsize::new(0),
+            unrecorded_drops: Mutex::new(UnrecordedDrops::default()),
             generation: AtomicU64::new(0),
         };
+        let finished = store.read(|conn| {
+            Ok(conn.query_row(
+                "SELECT count(*) FROM event_outbox WHERE status != 'pending'",
+                [],
+                |row| row.get::<_, i64>(0),
+            )?)
+        })?;
+        outbox
+            .finished
+            .store(usize::try_from(finished).unwrap_or(0), Ordering::Relaxed);
         let rows = store.read(|conn| {
             let mut stmt = conn.prepare(
                 "SELECT seq, account, region, repository_id, repository_name, target, destination,
@@ -325,16 +351,13 @@ impl Outbox {
                 ])?;
                 seqs.push(tx.last_insert_rowid());
             }
-            if !dropped.is_empty() {
-                let mut drop_stmt = tx.prepare_cached(
-                    "UPDATE event_outbox SET status = 'dropped', last_error = ?2 WHERE seq = ?1",
-                )?;
-                for seq in &dropped {
-                    drop_stmt.execute(params![seq, drop_reason])?;
-                }
-            }
             Ok(seqs)
         })?;
+        if !dropped.is_empty() {
+            let mut d = self.unrecorded_drops.lock();
+            d.seqs.extend_from_slice(&dropped);
+            d.since.get_or_insert_with(Instant::now);
+        }
         let mut finished = dropped.len();
         for ((r, seq), status) in rows.iter().zip(seqs).zip(&statuses) {
             match *status {
@@ -516,25 +539,73 @@ impl Outbox {
         self.queues.lock().order.len()
     }
 
-    /// Whether enough rows finished since the last prune to prune the history now.
-    pub fn wants_prune(&self) -> bool {
-        self.finished.load(Ordering::Relaxed) >= (self.history / 10).max(64)
+    /// Whether the unrecorded drops should be written now, and if not, when.
+    pub fn drops_due(&self, now: Instant) -> (bool, Option<Instant>) {
+        let d = self.unrecorded_drops.lock();
+        match d.since {
+            None => (false, None),
+            Some(since) if d.seqs.len() >= DROPS_BATCH || now >= since + DROPS_WAIT => (true, None),
+            Some(since) => (false, Some(since + DROPS_WAIT)),
+        }
     }
 
-    /// Keeps the newest `history` finished rows.
+    /// Writes the status of the pending rows dropped past the cap.
+    pub fn flush_drops(&self, store: &Store) {
+        let seqs = std::mem::take(&mut *self.unrecorded_drops.lock()).seqs;
+        if seqs.is_empty() {
+            return;
+        }
+        let max_pending = self.max_pending;
+        let reason = format!(
+            "dropped undelivered: more than {max_pending} events were waiting for delivery"
+        );
+        let written = store.write_after_ref_move(|tx| {
+            let mut stmt = tx.prepare_cached(
+                "UPDATE event_outbox SET status = 'dropped', last_error = ?2
+                 WHERE seq = ?1 AND status = 'pending'",
+            )?;
+            for seq in &seqs {
+                stmt.execute(params![seq, reason])?;
+            }
+            Ok(())
+        });
+        if let Err(e) = written {
+            tracing::warn!(error = %e, "could not record dropped events");
+        }
+    }
+
+    /// Whether the history has grown enough past `history` rows to prune it now.
+    pub fn wants_prune(&self) -> bool {
+        self.finished.load(Ordering::Relaxed) >= self.history + (self.history / 10).max(64)
+    }
+
+    /// Keeps the newest `history` finished rows. The oldest rows go first, so the scan starts
+    /// where they are and stops as soon as it has them (pending rows are never pruned).
     pub fn prune(&self, store: &Store) {
-        self.finished.store(0, Ordering::Relaxed);
-        let history = self.history as i64;
+        let excess = self
+            .finished
+            .load(Ordering::Relaxed)
+            .saturating_sub(self.history);
+        if excess == 0 {
+            return;
+        }
         let pruned = store.write_after_ref_move(|tx| {
             Ok(tx.execute(
-                "DELETE FROM event_outbox WHERE status != 'pending' AND seq <= (
+                "DELETE FROM event_outbox WHERE seq IN (
                      SELECT seq FROM event_outbox WHERE status != 'pending'
-                     ORDER BY seq DESC LIMIT 1 OFFSET ?1)",
-                params![history],
+                     ORDER BY seq LIMIT ?1)",
+                params![excess as i64],
             )?)
         });
-        if let Err(e) = pruned {
-            tracing::warn!(error = %e, "could not prune the event history");
+        match pruned {
+            Ok(n) => {
+                let _ = self
+                    .finished
+                    .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |f| {
+                        Some(f.saturating_sub(n))
+                    });
+            }
+            Err(e) => tracing::warn!(error = %e, "could not prune the event history"),
         }
     }
 
@@ -543,6 +614,7 @@ impl Outbox {
         self.generation.fetch_add(1, Ordering::Relaxed);
         *self.queues.lock() = Queues::default();
         self.finished.store(0, Ordering::Relaxed);
+        *self.unrecorded_drops.lock() = UnrecordedDrops::default();
     }
 
     /// Recent rows, oldest first, for `GET /_events`.
@@ -841,6 +913,26 @@ mod tests {
         assert_eq!(s[5], ("l".into(), "undeliverable".into()));
         let (batches, _) = outbox.take_ready(Instant::now(), 10);
         assert_eq!(&*batches[0].rows[0].payload, "p2");
+        // Past the cap again: the oldest rows not being delivered (p3, p4) leave the queue at
+        // once; their status is written by the deliverer, in a batch.
+        outbox
+            .enqueue(
+                &store,
+                vec![row("r", Target::Sns, "q"), row("r", Target::Sns, "s")],
+            )
+            .unwrap();
+        assert_eq!(outbox.pending(), 3);
+        assert_eq!(statuses(&store)[3], ("p3".into(), "pending".into()));
+        let (due, later) = outbox.drops_due(Instant::now());
+        assert!(!due && later.is_some());
+        assert!(outbox.drops_due(Instant::now() + DROPS_WAIT).0);
+        outbox.flush_drops(&store);
+        let s = statuses(&store);
+        assert_eq!(s[2], ("p2".into(), "pending".into()));
+        assert_eq!(s[3], ("p3".into(), "dropped".into()));
+        assert_eq!(s[4], ("p4".into(), "dropped".into()));
+        assert_eq!(s[6], ("q".into(), "pending".into()));
+        assert_eq!(outbox.drops_due(Instant::now()), (false, None));
     }
 
     #[test]

@@ -8,7 +8,7 @@ mod schema;
 use crate::error::{ApiError, ApiResult};
 use parking_lot::{Mutex, RwLock};
 use rusqlite::{Connection, OptionalExtension, params};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -66,6 +66,11 @@ pub struct Store {
     /// `writer` held, so writes stay serialized) for bookkeeping after ref moves.
     relaxed: Mutex<Connection>,
     catalog: RwLock<Catalog>,
+    /// Repositories that may have open pull requests: a superset (ids join when a pull
+    /// request is created and at startup, and never leave), so that the ref moves of every
+    /// other repository skip the pull-request lookup, a read that costs more than the rest of
+    /// the bookkeeping.
+    pull_request_repositories: RwLock<HashSet<String>>,
 }
 
 /// How a metadata write reaches the disk.
@@ -93,6 +98,13 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         schema::migrate(&mut conn)?;
         let catalog = load_catalog(&conn)?;
+        let pull_request_repositories = {
+            let mut stmt = conn.prepare(
+                "SELECT DISTINCT repository_id FROM pull_request_targets WHERE open = 1",
+            )?;
+            let ids = stmt.query_map([], |row| row.get::<_, String>(0))?;
+            ids.collect::<Result<HashSet<_>, _>>()?
+        };
         let relaxed = Connection::open(path)?;
         relaxed.pragma_update(None, "synchronous", "NORMAL")?;
         relaxed.pragma_update(None, "foreign_keys", "ON")?;
@@ -103,6 +115,7 @@ impl Store {
             readers: Mutex::new(Vec::new()),
             relaxed: Mutex::new(relaxed),
             catalog: RwLock::new(catalog),
+            pull_request_repositories: RwLock::new(pull_request_repositories),
         })
     }
 
@@ -259,6 +272,19 @@ impl Store {
         Ok(())
     }
 
+    /// Notes that a pull request is about to be created in the repository (before its write,
+    /// so a ref move racing with it looks it up).
+    pub fn note_pull_request_repository(&self, id: &str) {
+        if !self.pull_request_repositories.read().contains(id) {
+            self.pull_request_repositories.write().insert(id.to_owned());
+        }
+    }
+
+    /// False when the repository certainly has no open pull request.
+    pub fn may_have_pull_requests(&self, id: &str) -> bool {
+        self.pull_request_repositories.read().contains(id)
+    }
+
     /// Whether an id is known to the store (used to find orphaned directories at startup).
     pub fn contains_id(&self, id: &str) -> bool {
         self.catalog.read().by_id.contains_key(id)
@@ -336,14 +362,17 @@ fn open_reader(path: &Path) -> ApiResult<Connection> {
 }
 
 fn write_row(conn: &Connection, r: &RepoRecord) -> Result<(), ApiError> {
-    conn.execute(
+    // Cached: every ref move rewrites the row (lastModifiedDate), and parsing it cost more
+    // than running it.
+    conn.prepare_cached(
         "INSERT INTO repositories (id, account, region, name, description, kms_key_id, creation_date,
                                    last_modified_date, default_branch)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
          ON CONFLICT(id) DO UPDATE SET name = excluded.name, description = excluded.description,
              kms_key_id = excluded.kms_key_id, last_modified_date = excluded.last_modified_date,
              default_branch = excluded.default_branch",
-        params![
+    )?
+    .execute(params![
             r.id,
             r.account,
             r.region,

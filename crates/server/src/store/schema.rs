@@ -279,6 +279,11 @@ const MIGRATIONS: &[&str] = &[
         reaction_date REAL NOT NULL,
         PRIMARY KEY (comment_key, user_arn)
     ) WITHOUT ROWID;",
+    // 8: the outbox is written on the path of every acknowledged write; its two indexes cost
+    // more there than they saved (the startup scan and the `/_events` filters read a table
+    // bounded by --events-max-pending plus --events-history).
+    "DROP INDEX event_outbox_pending;
+    DROP INDEX event_outbox_repository;",
 ];
 
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {

@@ -224,6 +224,7 @@ pub fn create_pull_request(
             merged: None,
         }],
     };
+    state.store.note_pull_request_repository(&rec.id);
     let (view, created) = state.store.write(|tx| {
         // Checked again under the writer lock: two racing requests with one token make one
         // pull request.

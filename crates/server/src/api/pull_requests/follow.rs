@@ -113,6 +113,9 @@ pub(crate) fn follow(
     actor: &str,
     refs: Option<&[&str]>,
 ) -> ApiResult<()> {
+    if !state.store.may_have_pull_requests(&rec.id) {
+        return Ok(());
+    }
     // A cheap read first: most ref moves touch no pull request and pay no write. The graph
     // work (ref tips, merge bases) happens here, outside the write transaction, so the writer
     // lock is held only for the rows; inside it the same questions hit the cache.
