@@ -30,7 +30,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tokio::sync::broadcast;
 
 /// When and how hard maintenance runs.
@@ -106,8 +106,15 @@ struct Queue {
     order: VecDeque<String>,
     queued: HashSet<String>,
     running: HashSet<String>,
+    /// Repositories measured lately and found below the thresholds are measured again only
+    /// after this instant: a measure lists all 256 loose-object directories, and doing it
+    /// after every API write cost as much as the write.
+    not_before: HashMap<String, Instant>,
     stop: bool,
 }
+
+/// How long a repository found below the thresholds waits before it is measured again.
+const REMEASURE_AFTER: Duration = Duration::from_millis(500);
 
 struct Shared {
     config: MaintenanceConfig,
@@ -138,7 +145,7 @@ impl Maintenance {
         git_binary: PathBuf,
     ) -> Maintenance {
         let shared = Arc::new(Shared {
-            nice: find_in_path("nice"),
+            nice: super::find_in_path("nice"),
             config,
             repos_dir,
             home_dir,
@@ -147,6 +154,7 @@ impl Maintenance {
                 order: VecDeque::new(),
                 queued: HashSet::new(),
                 running: HashSet::new(),
+                not_before: HashMap::new(),
                 stop: false,
             }),
             wake: Condvar::new(),
@@ -250,19 +258,41 @@ impl Shared {
                     if q.stop {
                         return;
                     }
-                    let ready = q.order.iter().position(|id| !q.running.contains(id));
+                    let now = Instant::now();
+                    let ready = q.order.iter().position(|id| {
+                        !q.running.contains(id) && q.not_before.get(id).is_none_or(|t| *t <= now)
+                    });
                     if let Some(pos) = ready
                         && let Some(id) = q.order.remove(pos)
                     {
                         q.queued.remove(&id);
+                        q.not_before.remove(&id);
                         q.running.insert(id.clone());
                         break id;
                     }
-                    self.wake.wait(&mut q);
+                    let next = q
+                        .order
+                        .iter()
+                        .filter_map(|id| q.not_before.get(id))
+                        .min()
+                        .copied();
+                    match next {
+                        Some(at) => {
+                            self.wake.wait_until(&mut q, at);
+                        }
+                        None => self.wake.wait(&mut q),
+                    }
                 }
             };
             let report = self.maintain(&id, false);
-            self.queue.lock().running.remove(&id);
+            {
+                let mut q = self.queue.lock();
+                q.running.remove(&id);
+                if !report.ran {
+                    q.not_before
+                        .insert(id.clone(), Instant::now() + REMEASURE_AFTER);
+                }
+            }
             self.wake.notify_all();
             let _ = self.reports.send(report);
         }
@@ -457,11 +487,4 @@ fn midx_packs(data: &[u8]) -> HashSet<String> {
         }
     }
     out
-}
-
-fn find_in_path(program: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(program))
-        .find(|p| p.is_file())
 }
