@@ -7,12 +7,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-// glibc's malloc gives each thread of the blocking pool an arena of its own; the long-lived
-// outbox rows allocated from those threads pinned the freed memory of the requests around
-// them (about 18 KB per queued event, measured). mimalloc returns it, and is faster.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Parser, Debug)]
 #[command(
     name = "codecommit-local",

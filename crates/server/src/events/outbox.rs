@@ -687,29 +687,42 @@ fn undeliverable_reason(t: Target) -> &'static str {
 }
 
 fn push(q: &mut Queues, seq: i64, r: &NewRow, attempts: u32) {
-    let key = StreamKey {
+    let repository = r
+        .repository_id
+        .as_deref()
+        .or(r.repository_name.as_deref())
+        .unwrap_or("");
+    // Queued rows live long: they share their stream's strings rather than allocate their
+    // own (with glibc, every small long-lived allocation made on a request's thread kept the
+    // freed memory around it from being reused).
+    let probe = StreamKey {
         account: r.account.as_str().into(),
         region: r.region.as_str().into(),
-        repository: r
-            .repository_id
-            .as_deref()
-            .or(r.repository_name.as_deref())
-            .unwrap_or("")
-            .into(),
+        repository: repository.into(),
         target: r.target,
         destination: r.destination.as_str().into(),
     };
-    let pending = Pending {
+    let key = match q.streams.get_key_value(&probe) {
+        Some((k, _)) => k.clone(),
+        None => probe,
+    };
+    let stream = q.streams.entry(key.clone()).or_default();
+    let repository_name = match stream.rows.back() {
+        Some(last) if last.repository_name.as_deref() == r.repository_name.as_deref() => {
+            last.repository_name.clone()
+        }
+        _ => r.repository_name.as_deref().map(Arc::from),
+    };
+    stream.rows.push_back(Pending {
         seq,
         target: r.target,
         destination: key.destination.clone(),
         region: key.region.clone(),
-        repository_name: r.repository_name.as_deref().map(Arc::from),
+        repository_name,
         payload: r.payload.as_str().into(),
         attempts,
-    };
-    q.order.insert(seq, key.clone());
-    q.streams.entry(key).or_default().rows.push_back(pending);
+    });
+    q.order.insert(seq, key);
 }
 
 /// Removes up to `n` of the oldest pending rows that are not being delivered.
