@@ -97,17 +97,30 @@ pub struct LineWriter<'a> {
     shared: &'a Shared,
 }
 
-impl Write for LineWriter<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let mut pending = self.shared.pending.lock();
-        while pending.len() >= MAX_PENDING && !self.shared.stop.load(Ordering::Acquire) {
-            self.shared.wake.notify_one();
-            self.shared.room.wait(&mut pending);
+impl Shared {
+    fn append(&self, buf: &[u8]) {
+        let mut pending = self.pending.lock();
+        while pending.len() >= MAX_PENDING && !self.stop.load(Ordering::Acquire) {
+            self.wake.notify_one();
+            self.room.wait(&mut pending);
         }
         pending.extend_from_slice(buf);
         if pending.len() >= WAKE_AT {
-            self.shared.wake.notify_one();
+            self.wake.notify_one();
         }
+    }
+}
+
+impl BufferedLog {
+    /// Appends whole lines formatted elsewhere (the API's own line, `logging::api_line`).
+    pub fn append(&self, lines: &[u8]) {
+        self.shared.append(lines);
+    }
+}
+
+impl Write for LineWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.shared.append(buf);
         Ok(buf.len())
     }
 

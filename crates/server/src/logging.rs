@@ -2,6 +2,8 @@
 //! name paths, the input at `debug`) is capped and kept on one line, so a 1 MB specifier makes
 //! a short line, not a 1 MB one.
 
+pub mod api_line;
+
 use std::fmt;
 
 /// Longest quote of an error message or cause, in characters.

@@ -376,6 +376,7 @@ fn init_logging(filter: &str) -> Option<codecommit_local::logbuf::Guard> {
         .with_ansi(ansi);
     match codecommit_local::logbuf::buffered(std::io::stderr()) {
         Ok((writer, guard)) => {
+            codecommit_local::logging::api_line::install(writer.clone(), ansi);
             builder.with_writer(writer).init();
             Some(guard)
         }

@@ -72,7 +72,7 @@ fn open_file_limit() -> Option<usize> {
 pub trait Handshake: Clone + Send + Sync + 'static {
     type Io: AsyncRead + AsyncWrite + Unpin + Send + 'static;
     /// Whether the listener speaks TLS: every request it serves carries a [`Listener`]
-    /// extension saying so.
+    /// extension saying so (plain HTTP requests carry none).
     fn secure(&self) -> bool {
         false
     }
@@ -371,7 +371,11 @@ impl Server {
             let mut router = router.clone();
             let busy = Busy::start(service_state.clone());
             let mut req = req.map(|body| TimedBody::new(body, body_timeout, peer));
-            req.extensions_mut().insert(Listener { secure });
+            // Only TLS requests carry it (absent means plain HTTP): an extension costs an
+            // allocation per request.
+            if secure {
+                req.extensions_mut().insert(Listener { secure });
+            }
             async move {
                 let response = tower_service::Service::call(&mut router, req).await;
                 response.map(|r| r.map(|inner| TrackedBody { inner, _busy: busy }))

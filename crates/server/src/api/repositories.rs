@@ -109,6 +109,7 @@ pub fn create_repository(
         last_modified_date: now,
         default_branch: None,
         tags,
+        metadata_json: Default::default(),
     };
     // The directory first: metadata that exists always has its repository on disk.
     ctx.state.git.init(&rec.id)?;
@@ -142,10 +143,23 @@ pub fn create_repository(
     }
 }
 
-pub fn get_repository(ctx: &Ctx<'_>, input: GetRepositoryInput) -> ApiResult<GetRepositoryOutput> {
+/// Answers the `GetRepositoryOutput` JSON itself: it is the most frequent call (pipelines poll
+/// it), and the record's metadata is serialized once per version of the record, not per call.
+pub fn get_repository(ctx: &Ctx<'_>, input: GetRepositoryInput) -> ApiResult<Vec<u8>> {
     let rec = lookup(ctx, &input.repository_name)?;
-    Ok(GetRepositoryOutput {
-        repository_metadata: Some(metadata(ctx.state, &rec)),
+    let metadata = metadata_json(ctx.state, &rec);
+    let mut out = Vec::with_capacity(metadata.len() + 24);
+    out.extend_from_slice(b"{\"repositoryMetadata\":");
+    out.extend_from_slice(metadata);
+    out.push(b'}');
+    Ok(out)
+}
+
+/// `metadata(rec)` as JSON, kept with the record.
+fn metadata_json<'r>(state: &AppState, rec: &'r RepoRecord) -> &'r [u8] {
+    rec.metadata_json.get_or_init(|| {
+        // A plain struct of strings and numbers: serializing it cannot fail.
+        serde_json::to_vec(&metadata(state, rec)).unwrap_or_default()
     })
 }
 

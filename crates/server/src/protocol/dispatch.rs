@@ -28,7 +28,7 @@ pub fn dispatch(op: Operation, ctx: &Ctx<'_>, body: &[u8]) -> ApiResult<Vec<u8>>
     match op {
         // Repositories
         O::CreateRepository => json(ctx, body, repositories::create_repository),
-        O::GetRepository => json(ctx, body, repositories::get_repository),
+        O::GetRepository => raw(ctx, body, repositories::get_repository),
         O::BatchGetRepositories => json(ctx, body, repositories::batch_get_repositories),
         O::ListRepositories => json(ctx, body, repositories::list_repositories),
         O::DeleteRepository => json(ctx, body, repositories::delete_repository),
@@ -217,6 +217,15 @@ fn json<I: DeserializeOwned, O: Serialize>(
     serde_json::to_writer(&mut buf, &out)
         .map_err(|e| ApiError::internal("encoding the response", e))?;
     Ok(buf)
+}
+
+/// An operation that writes its output JSON itself (GetRepository, from a per-record cache).
+fn raw<I: DeserializeOwned>(
+    ctx: &Ctx<'_>,
+    body: &[u8],
+    f: fn(&Ctx<'_>, I) -> ApiResult<Vec<u8>>,
+) -> ApiResult<Vec<u8>> {
+    f(ctx, decode(body)?)
 }
 
 /// An operation without an output shape: HTTP 200 with an empty body, as the API Reference

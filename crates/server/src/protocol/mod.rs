@@ -19,10 +19,10 @@ pub mod sigv4;
 use crate::api::Ctx;
 use crate::error::ApiError;
 use crate::identity::Principal;
-use crate::logging::{Capped, CappedBytes};
+use crate::logging::{Capped, CappedBytes, api_line};
 use crate::state::AppState;
 use axum::body::Body;
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use codecommit_model::{ErrorCode, Operation, TARGET_PREFIX};
@@ -71,12 +71,10 @@ fn new_request_id() -> String {
         .to_owned()
 }
 
-pub async fn handle(
-    State(state): State<Arc<AppState>>,
-    uri: axum::http::Uri,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
+pub async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    // Taken whole: the `HeaderMap` and `Uri` extractors would clone them on every call.
+    let (parts, body) = request.into_parts();
+    let (uri, headers) = (parts.uri, parts.headers);
     let mut call = Call::new(&state);
     let target = headers
         .get("x-amz-target")
@@ -112,8 +110,13 @@ pub async fn handle(
     // read; the verified one replaces it.)
     let mut scope = caller_scope(&state, &headers);
     if let Ok((caller, region)) = &scope {
-        call.account = caller.account.clone();
-        call.region = region.clone();
+        // Usually the defaults Call::new already holds.
+        if call.account != caller.account {
+            call.account = caller.account.clone();
+        }
+        if call.region != *region {
+            call.region = region.clone();
+        }
     }
     // The reservation is held until the answer is written: the body and what is decoded
     // from it stay within the body memory budget.
@@ -172,15 +175,19 @@ pub async fn handle(
     };
 
     let result = if dispatch::is_inline(op) {
+        // The call's strings are lent to the context and taken back: no copies.
         let ctx = Ctx {
             state: &state,
-            account: call.account.clone(),
-            region: call.region.clone(),
-            request_id: call.request_id.clone(),
+            account: std::mem::take(&mut call.account),
+            region: std::mem::take(&mut call.region),
+            request_id: std::mem::take(&mut call.request_id),
             caller,
             repository: Default::default(),
         };
         let result = dispatch::dispatch(op, &ctx, &body);
+        call.account = ctx.account;
+        call.region = ctx.region;
+        call.request_id = ctx.request_id;
         call.repository = ctx.repository.into_inner();
         result
     } else {
@@ -312,25 +319,9 @@ fn respond(
     content_type: &'static str,
     exception: Option<(ErrorCode, &str)>,
 ) -> Response {
-    tracing::info!(
-        target: "codecommit_local::api",
-        request_id = %call.request_id,
-        account = %call.account,
-        region = %call.region,
-        operation = call.op.map(Operation::name).unwrap_or("-"),
-        repository = call.repository.as_deref().unwrap_or("-"),
-        status = status.as_u16(),
-        exception = exception.map(|(c, _)| c.name()).unwrap_or("-"),
-        error = exception
-            .map(|(_, m)| m)
-            .filter(|m| !m.is_empty())
-            .map(|m| tracing::field::display(Capped::quote(m))),
-        ms = format_args!("{:.2}", call.started.elapsed().as_secs_f64() * 1000.0),
-        input = call
-            .input
-            .as_deref()
-            .map(|b| tracing::field::display(CappedBytes::new(b, crate::logging::MAX_INPUT_CHARS))),
-    );
+    if tracing::enabled!(target: "codecommit_local::api", tracing::Level::INFO) {
+        log_call(call, status, exception);
+    }
     let mut response = (status, body).into_response();
     let h = response.headers_mut();
     if content_type.is_empty() {
@@ -343,6 +334,41 @@ fn respond(
         h.insert("x-amzn-requestid", v);
     }
     response
+}
+
+/// The call's line, formatted by hand (`logging::api_line`) or, where no buffered log is set
+/// up, through tracing.
+fn log_call(call: &Call, status: StatusCode, exception: Option<(ErrorCode, &str)>) {
+    let line = api_line::ApiLine {
+        request_id: &call.request_id,
+        account: &call.account,
+        region: &call.region,
+        operation: call.op.map(Operation::name).unwrap_or("-"),
+        repository: call.repository.as_deref().unwrap_or("-"),
+        status: status.as_u16(),
+        exception: exception.map(|(c, _)| c.name()).unwrap_or("-"),
+        error: exception.map(|(_, m)| m).filter(|m| !m.is_empty()),
+        elapsed: call.started.elapsed(),
+        input: call.input.as_deref(),
+    };
+    if api_line::write(&line) {
+        return;
+    }
+    tracing::info!(
+        target: "codecommit_local::api",
+        request_id = %line.request_id,
+        account = %line.account,
+        region = %line.region,
+        operation = line.operation,
+        repository = line.repository,
+        status = line.status,
+        exception = line.exception,
+        error = line.error.map(|m| tracing::field::display(Capped::quote(m))),
+        ms = format_args!("{:.2}", line.elapsed.as_secs_f64() * 1000.0),
+        input = line
+            .input
+            .map(|b| tracing::field::display(CappedBytes::new(b, crate::logging::MAX_INPUT_CHARS))),
+    );
 }
 
 /// `{"__type": "...", "message": "..."}`. Protocol-level errors carry no message; the

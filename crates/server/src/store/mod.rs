@@ -25,21 +25,60 @@ pub struct RepoRecord {
     pub last_modified_date: f64,
     pub default_branch: Option<String>,
     pub tags: BTreeMap<String, String>,
+    /// The record's `repositoryMetadata` JSON, made on first read (GetRepository).
+    pub metadata_json: Memo,
 }
 
-type Scope = (String, String);
+/// A value computed once from an immutable record. Records are replaced, never changed in
+/// place, and a clone starts empty, so what it holds can never describe an older record.
+#[derive(Default)]
+pub struct Memo(std::sync::OnceLock<Box<[u8]>>);
+
+impl Memo {
+    pub fn get_or_init(&self, make: impl FnOnce() -> Vec<u8>) -> &[u8] {
+        self.0.get_or_init(|| make().into_boxed_slice())
+    }
+}
+
+impl Clone for Memo {
+    fn clone(&self) -> Self {
+        Memo::default()
+    }
+}
+
+/// Derived data: two records are equal whatever their memos hold.
+impl PartialEq for Memo {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for Memo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Memo")
+    }
+}
+
+/// name → record, names sorted for ListRepositories.
+type Scope = BTreeMap<String, Arc<RepoRecord>>;
 
 #[derive(Default)]
 struct Catalog {
-    /// (account, region) → name → record; names sorted for ListRepositories.
-    scopes: HashMap<Scope, BTreeMap<String, Arc<RepoRecord>>>,
+    /// account → region → scope: nested, so a lookup by `&str` allocates no key.
+    scopes: HashMap<String, HashMap<String, Scope>>,
     by_id: HashMap<String, Arc<RepoRecord>>,
 }
 
 impl Catalog {
+    fn scope(&self, account: &str, region: &str) -> Option<&Scope> {
+        self.scopes.get(account)?.get(region)
+    }
+
     fn put(&mut self, rec: Arc<RepoRecord>) {
         self.scopes
-            .entry((rec.account.clone(), rec.region.clone()))
+            .entry(rec.account.clone())
+            .or_default()
+            .entry(rec.region.clone())
             .or_default()
             .insert(rec.name.clone(), rec.clone());
         self.by_id.insert(rec.id.clone(), rec);
@@ -48,7 +87,8 @@ impl Catalog {
     fn remove(&mut self, rec: &RepoRecord) {
         if let Some(scope) = self
             .scopes
-            .get_mut(&(rec.account.clone(), rec.region.clone()))
+            .get_mut(&rec.account)
+            .and_then(|regions| regions.get_mut(&rec.region))
         {
             scope.remove(&rec.name);
         }
@@ -122,8 +162,7 @@ impl Store {
     pub fn get(&self, account: &str, region: &str, name: &str) -> Option<Arc<RepoRecord>> {
         let catalog = self.catalog.read();
         catalog
-            .scopes
-            .get(&(account.to_owned(), region.to_owned()))
+            .scope(account, region)
             .and_then(|scope| scope.get(name))
             .cloned()
     }
@@ -136,8 +175,7 @@ impl Store {
     pub fn list(&self, account: &str, region: &str) -> Vec<Arc<RepoRecord>> {
         let catalog = self.catalog.read();
         catalog
-            .scopes
-            .get(&(account.to_owned(), region.to_owned()))
+            .scope(account, region)
             .map(|scope| scope.values().cloned().collect())
             .unwrap_or_default()
     }
@@ -151,10 +189,7 @@ impl Store {
         let mut conn = self.writer.lock();
         {
             let catalog = self.catalog.read();
-            if let Some(scope) = catalog
-                .scopes
-                .get(&(rec.account.clone(), rec.region.clone()))
-            {
+            if let Some(scope) = catalog.scope(&rec.account, &rec.region) {
                 if scope.contains_key(&rec.name) {
                     return Ok(Insert::NameExists);
                 }
@@ -432,6 +467,7 @@ fn load_catalog(conn: &Connection) -> Result<Catalog, ApiError> {
             last_modified_date: row.get(7)?,
             default_branch: row.get(8)?,
             tags: BTreeMap::new(),
+            metadata_json: Default::default(),
         })
     })?;
     for row in rows {
@@ -458,6 +494,7 @@ mod tests {
             last_modified_date: 1.0,
             default_branch: None,
             tags: BTreeMap::from([("a".to_string(), "b".to_string())]),
+            metadata_json: Default::default(),
         }
     }
 
