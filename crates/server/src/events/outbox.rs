@@ -359,9 +359,10 @@ impl Outbox {
             d.since.get_or_insert_with(Instant::now);
         }
         let mut finished = dropped.len();
+        let mut new_heads = false;
         for ((r, seq), status) in rows.iter().zip(seqs).zip(&statuses) {
             match *status {
-                STATUS_PENDING => push(&mut q, seq, r, 0),
+                STATUS_PENDING => new_heads |= push(&mut q, seq, r, 0),
                 "undeliverable" => {
                     finished += 1;
                     self.warn_undeliverable(r.target);
@@ -379,7 +380,13 @@ impl Outbox {
             );
         }
         self.finished.fetch_add(finished, Ordering::Relaxed);
-        self.wake.notify_one();
+        // Only a row that starts a stream can be taken at once: a stream that already had
+        // rows is being delivered or waits to retry, and the deliverer comes back to it
+        // then. Waking it for nothing cost a thread wake-up on every write (with a dead
+        // endpoint, all of them).
+        if new_heads {
+            self.wake.notify_one();
+        }
         Ok(())
     }
 
@@ -686,7 +693,8 @@ fn undeliverable_reason(t: Target) -> &'static str {
     }
 }
 
-fn push(q: &mut Queues, seq: i64, r: &NewRow, attempts: u32) {
+/// Queues a row; true when it is the only row of its stream (deliverable at once).
+fn push(q: &mut Queues, seq: i64, r: &NewRow, attempts: u32) -> bool {
     let repository = r
         .repository_id
         .as_deref()
@@ -722,7 +730,9 @@ fn push(q: &mut Queues, seq: i64, r: &NewRow, attempts: u32) {
         payload: r.payload.as_str().into(),
         attempts,
     });
+    let head = stream.rows.len() == 1;
     q.order.insert(seq, key);
+    head
 }
 
 /// Removes up to `n` of the oldest pending rows that are not being delivered.
