@@ -544,6 +544,17 @@ async fn advertise_refs(
     let v2 = protocol
         .as_deref()
         .is_some_and(|p| p.split(':').any(|kv| kv == "version=2"));
+    let cacheable = v2 && service == Service::UploadPack;
+    if cacheable
+        && let Some(p) = protocol.as_deref()
+        && let Some(advert) = state.git.v2_advertisement(p)
+    {
+        log_git(&rec, service, "info/refs", 0, advert.len() as u64, started);
+        return git_response(
+            format!("application/x-git-{}-advertisement", service.command()),
+            Body::from(advert),
+        );
+    }
     let mut cmd = git_command(&state, service, protocol.as_deref());
     cmd.args(["--stateless-rpc", "--advertise-refs"])
         .arg(state.git.path(&rec.id));
@@ -568,6 +579,14 @@ async fn advertise_refs(
         body.extend_from_slice(format!("{:04x}{line}0000", line.len() + 4).as_bytes());
     }
     body.extend_from_slice(&output.stdout);
+    let body = bytes::Bytes::from(body);
+    // A v2 advertisement lists capabilities only (`version 2`, no refs): safe to reuse.
+    if cacheable
+        && let Some(p) = protocol.as_deref()
+        && body.starts_with(b"000eversion 2\n")
+    {
+        state.git.keep_v2_advertisement(p, body.clone());
+    }
     log_git(&rec, service, "info/refs", 0, body.len() as u64, started);
     git_response(
         format!("application/x-git-{}-advertisement", service.command()),

@@ -231,6 +231,77 @@ async fn protocol_v0_and_v2_clones_both_work() {
     assert!(v2.body.starts_with(b"000eversion 2\n"), "{}", v2.text());
 }
 
+/// The v2 advertisement is made once and reused (it names no refs): every repository still
+/// gets it, unknown repositories are still not found, and a fetch after a push sees the push.
+#[tokio::test]
+async fn the_v2_advertisement_is_reused_and_fetches_stay_current() {
+    let (server, url) = server_with_repo("r").await;
+    create_repo(&server.client(), "other").await;
+    let git = Git::new();
+    let work = git.push_new(&url, "work", &[&[("a.txt", "a")]]);
+    let v2 = |repo: &str| {
+        request(
+            server.addr,
+            "GET",
+            &format!("/v1/repos/{repo}/info/refs?service=git-upload-pack"),
+            &[("Git-Protocol", "version=2")],
+            b"",
+        )
+    };
+    let first = v2("r");
+    assert_eq!(first.status, 200);
+    assert!(
+        first.body.starts_with(b"000eversion 2\n"),
+        "{}",
+        first.text()
+    );
+    assert!(first.text().contains("ls-refs"), "{}", first.text());
+    assert_eq!(v2("r").body, first.body);
+    assert_eq!(v2("other").body, first.body);
+    let unknown = v2("nope");
+    assert!(
+        matches!(unknown.status, 401 | 404) && !unknown.body.starts_with(b"000eversion"),
+        "{} {}",
+        unknown.status,
+        unknown.text()
+    );
+    // v0 still names the refs, so it is never the cached answer.
+    let plain = request(
+        server.addr,
+        "GET",
+        "/v1/repos/r/info/refs?service=git-upload-pack",
+        &[],
+        b"",
+    );
+    let head = git.ok(&work, &["rev-parse", "HEAD"]);
+    assert!(plain.text().contains(&head), "{}", plain.text());
+
+    let clone = git.root().join("clone");
+    git.ok(
+        git.root(),
+        &[
+            "-c",
+            "protocol.version=2",
+            "clone",
+            "-q",
+            &url,
+            clone.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(git.ok(&clone, &["rev-parse", "HEAD"]), head);
+    std::fs::write(work.join("b.txt"), "b").unwrap();
+    git.ok(&work, &["add", "b.txt"]);
+    git.ok(&work, &["commit", "-q", "-m", "b"]);
+    git.ok(&work, &["push", "-q", "origin", "main"]);
+    let new_head = git.ok(&work, &["rev-parse", "HEAD"]);
+    git.ok(
+        &clone,
+        &["-c", "protocol.version=2", "pull", "-q", "--ff-only"],
+    );
+    assert_eq!(git.ok(&clone, &["rev-parse", "HEAD"]), new_head);
+    assert_eq!(read(&clone.join("b.txt")), "b");
+}
+
 #[tokio::test]
 async fn shallow_clone_then_deepen() {
     let (_server, url) = server_with_repo("r").await;
