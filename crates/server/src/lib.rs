@@ -128,9 +128,8 @@ async fn list_events(
         limit,
     };
     let listed = tokio::task::spawn_blocking(move || {
-        // What the listing shows includes the drops the deliverer has not written yet.
-        state.outbox.flush_drops(&state.store);
-        events::outbox::Outbox::list(&state.store, &filter).map(|rows| {
+        // The listing writes what the deliverer has not written yet first.
+        state.outbox.list(&state.store, &filter).map(|rows| {
             serde_json::json!({ "pending": state.outbox.pending(), "events": rows }).to_string()
         })
     })
@@ -268,6 +267,7 @@ impl Bound {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let limits = self.state.config.serve_limits();
+        let state = self.state.clone();
         let server = serve::Server::new(app(self.state), limits);
         let plain = serve::Http {
             https_port: self.https_addr.map(|a| a.port()),
@@ -287,6 +287,9 @@ impl Bound {
         }
         tracing::info!("shutting down: no longer accepting connections");
         server.drain().await;
+        // Delivery statuses decided since the last batch: without them, a restart would
+        // deliver those events again.
+        let _ = tokio::task::spawn_blocking(move || state.outbox.flush_records(&state.store)).await;
         tracing::info!("stopped: every connection is closed");
         Ok(())
     }

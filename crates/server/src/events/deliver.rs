@@ -502,24 +502,19 @@ async fn run(state: Arc<AppState>) {
             let in_flight = in_flight.clone();
             tokio::spawn(async move {
                 let outcome = state.deliverer.deliver(&batch).await;
-                let st = state.clone();
-                let _ = tokio::task::spawn_blocking(move || {
-                    st.outbox.finish(&st.store, &batch, &outcome)
-                })
-                .await;
+                state.outbox.finish(&batch, &outcome);
                 in_flight.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
                 state.outbox.wake();
             });
         }
-        let (flush_drops, drops_due) = state.outbox.drops_due(Instant::now());
-        if flush_drops {
+        // Statuses (deliveries, drops) and the writes' recorded rows are written in batches:
+        // when enough wait, or the oldest has waited long enough.
+        let (flush, records_due) = state.outbox.records_due(Instant::now());
+        if flush {
             let st = state.clone();
-            let _ = tokio::task::spawn_blocking(move || st.outbox.flush_drops(&st.store)).await;
+            let _ = tokio::task::spawn_blocking(move || st.outbox.flush_records(&st.store)).await;
         }
-        let next_due = match (next_due, drops_due) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
+        let next_due = [next_due, records_due].into_iter().flatten().min();
         if state.outbox.wants_prune() {
             let st = state.clone();
             let _ = tokio::task::spawn_blocking(move || st.outbox.prune(&st.store)).await;

@@ -1,8 +1,13 @@
 //! The durable outbox. Every delivery an event causes (a trigger record to an SNS topic or a
-//! Lambda function, an EventBridge event, a webhook post) is a row of `event_outbox`, written
+//! Lambda function, an EventBridge event, a webhook post) is a row of `event_outbox`, recorded
 //! before the write that caused it is acknowledged. The deliverer (`events::deliver`) sends
 //! pending rows in the background and marks them; after a restart it resumes from the rows
 //! still pending, so delivery is at least once.
+//!
+//! A write pays for one insert whatever it causes: its rows, numbered already, go into one
+//! `event_writes` row, and whoever next touches `event_outbox` (the deliverer marking a
+//! delivery, a listing, a restart) first spreads those into `event_outbox` rows, in the same
+//! transaction ([`Outbox::expand`]). In memory the rows are queued at once.
 //!
 //! Rows form streams — one per repository and destination — and each stream is delivered in
 //! order: a row waits until the one before it was delivered or given up. A dead destination
@@ -19,7 +24,7 @@ use rusqlite::params;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// Where a row goes.
@@ -158,26 +163,49 @@ pub struct Outbox {
     warned_undeliverable: [AtomicBool; 4],
     /// Finished rows (delivered, given up, dropped, undeliverable) in the table.
     finished: AtomicUsize,
-    /// Pending rows dropped past the cap whose new status is not written yet: the write that
-    /// dropped them does not pay for it, the deliverer records them in batches
-    /// ([`Self::flush_drops`]). Lost in a crash, they come back as pending and are dropped
-    /// again.
-    unrecorded_drops: Mutex<UnrecordedDrops>,
+    /// Statuses not written yet: of pending rows dropped past the cap (the write that dropped
+    /// them does not pay for it) and of delivery attempts. The deliverer records them in
+    /// batches ([`Self::flush_records`]); lost in a crash, their rows come back as pending
+    /// and are dropped or delivered again.
+    unrecorded: Mutex<Unrecorded>,
     /// Bumped by `clear`, so deliveries started before a reset do not touch the new queues.
     generation: AtomicU64,
+    /// The sequence number of the next row (rows are numbered by the write that records
+    /// them, under the queues' lock, so numbers follow the order of writes).
+    next_seq: AtomicI64,
+    /// `event_writes` rows not spread into `event_outbox` yet, and since when the oldest
+    /// waits.
+    unexpanded: Mutex<(usize, Option<Instant>)>,
 }
 
 const STATUS_PENDING: &str = "pending";
 
+/// Row statuses decided in memory and not written yet.
 #[derive(Default)]
-struct UnrecordedDrops {
-    seqs: Vec<i64>,
+struct Unrecorded {
+    /// Pending rows dropped past the cap.
+    drops: Vec<i64>,
+    /// Delivery attempts' outcomes, in the order they happened.
+    marks: Vec<Mark>,
     since: Option<Instant>,
 }
 
-/// Unrecorded drops are written once this many wait, or once the oldest has waited this long.
-const DROPS_BATCH: usize = 256;
-const DROPS_WAIT: Duration = Duration::from_secs(1);
+struct Mark {
+    seq: i64,
+    status: &'static str,
+    attempts: u32,
+    error: Option<String>,
+    delivered: Option<f64>,
+}
+
+/// Unrecorded statuses are written once this many wait, or once the oldest has waited this
+/// long.
+const RECORD_BATCH: usize = 256;
+const RECORD_WAIT: Duration = Duration::from_millis(100);
+
+/// `event_writes` rows are spread into `event_outbox` once this many wait (or with the
+/// statuses, after `RECORD_WAIT`).
+const EXPAND_BATCH: usize = 64;
 
 fn target_index(t: Target) -> usize {
     match t {
@@ -207,9 +235,27 @@ impl Outbox {
             ],
             warned_undeliverable: Default::default(),
             finished: AtomicUsize::new(0),
-            unrecorded_drops: Mutex::new(UnrecordedDrops::default()),
+            unrecorded: Mutex::new(Unrecorded::default()),
             generation: AtomicU64::new(0),
+            next_seq: AtomicI64::new(1),
+            unexpanded: Mutex::new((0, None)),
         };
+        // What writes recorded before the stop becomes rows first; numbering continues past
+        // every number ever given (AUTOINCREMENT's record keeps those of pruned rows).
+        let last = store.write_after_ref_move(|tx| {
+            expand(tx)?;
+            let max: Option<i64> =
+                tx.query_row("SELECT max(seq) FROM event_outbox", [], |row| row.get(0))?;
+            let recorded: Option<i64> = tx
+                .query_row(
+                    "SELECT seq FROM sqlite_sequence WHERE name = 'event_outbox'",
+                    [],
+                    |row| row.get(0),
+                )
+                .ok();
+            Ok(max.unwrap_or(0).max(recorded.unwrap_or(0)))
+        })?;
+        outbox.next_seq.store(last + 1, Ordering::Relaxed);
         let finished = store.read(|conn| {
             Ok(conn.query_row(
                 "SELECT count(*) FROM event_outbox WHERE status != 'pending'",
@@ -322,47 +368,44 @@ impl Outbox {
         let drop_reason = format!(
             "dropped undelivered: more than {max_pending} events were waiting for delivery"
         );
-        let seqs = store.write_after_ref_move(|tx| {
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO event_outbox (created, account, region, repository_id, repository_name,
-                     format, target, destination, event_name, payload, status, last_error)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-            )?;
-            let mut seqs = Vec::with_capacity(rows.len());
-            for (r, status) in rows.iter().zip(&statuses) {
-                let error = match *status {
-                    "undeliverable" => Some(undeliverable_reason(r.target)),
-                    "dropped" => Some(drop_reason.as_str()),
-                    _ => None,
-                };
-                insert.execute(params![
-                    now,
-                    r.account,
-                    r.region,
-                    r.repository_id,
-                    r.repository_name,
-                    r.format,
-                    r.target.as_str(),
-                    r.destination,
-                    r.event_name,
-                    r.payload,
-                    status,
-                    error,
-                ])?;
-                seqs.push(tx.last_insert_rowid());
-            }
-            Ok(seqs)
+        let first_seq = self.next_seq.load(Ordering::Relaxed);
+        let mut parts = Vec::with_capacity(rows.iter().map(|r| r.payload.len() + 160).sum());
+        for (r, status) in rows.iter().zip(&statuses) {
+            let error = match *status {
+                "undeliverable" => Some(undeliverable_reason(r.target)),
+                "dropped" => Some(drop_reason.as_str()),
+                _ => None,
+            };
+            encode_part(&mut parts, r, status, error);
+        }
+        store.write_after_ref_move(|tx| {
+            tx.prepare_cached(
+                "INSERT INTO event_writes (first_seq, created, parts) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![first_seq, now, parts])?;
+            Ok(())
         })?;
+        self.next_seq
+            .store(first_seq + rows.len() as i64, Ordering::Relaxed);
+        // The deliverer hears of the first write it has to spread (to set its timer) and of
+        // a full batch: at most one wake-up per batch of writes.
+        let mut wake = {
+            let mut u = self.unexpanded.lock();
+            let first = u.1.is_none();
+            u.0 += 1;
+            u.1.get_or_insert_with(Instant::now);
+            first || u.0 == EXPAND_BATCH
+        };
+        let seqs = first_seq..;
         if !dropped.is_empty() {
-            let mut d = self.unrecorded_drops.lock();
-            d.seqs.extend_from_slice(&dropped);
-            d.since.get_or_insert_with(Instant::now);
+            let mut u = self.unrecorded.lock();
+            u.drops.extend_from_slice(&dropped);
+            u.since.get_or_insert_with(Instant::now);
         }
         let mut finished = dropped.len();
-        let mut new_heads = false;
         for ((r, seq), status) in rows.iter().zip(seqs).zip(&statuses) {
             match *status {
-                STATUS_PENDING => new_heads |= push(&mut q, seq, r, 0),
+                STATUS_PENDING => wake |= push(&mut q, seq, r, 0),
                 "undeliverable" => {
                     finished += 1;
                     self.warn_undeliverable(r.target);
@@ -384,7 +427,7 @@ impl Outbox {
         // rows is being delivered or waits to retry, and the deliverer comes back to it
         // then. Waking it for nothing cost a thread wake-up on every write (with a dead
         // endpoint, all of them).
-        if new_heads {
+        if wake {
             self.wake.notify_one();
         }
         Ok(())
@@ -444,7 +487,12 @@ impl Outbox {
     /// Records what a delivery attempt achieved: delivered rows are marked and leave the
     /// queue; a failed row is retried later with backoff, or given up when the endpoint
     /// refused it or it ran out of attempts.
-    pub fn finish(&self, store: &Store, batch: &Batch, outcome: &Outcome) {
+    ///
+    /// The new statuses are written later, many in one transaction ([`Self::flush_records`]):
+    /// with one transaction per delivery, the deliverer held the database's write lock
+    /// eleven times per write that caused deliveries, and the writes waited for it. A crash
+    /// before they are written delivers those rows again, which at-least-once allows.
+    pub fn finish(&self, batch: &Batch, outcome: &Outcome) {
         let now = crate::api::now_epoch();
         let delivered = &batch.rows[..outcome.delivered.min(batch.rows.len())];
         let failed = outcome
@@ -453,31 +501,27 @@ impl Outbox {
             .and_then(|f| batch.rows.get(delivered.len()).map(|row| (row, f)));
         let gave_up =
             failed.is_some_and(|(row, f)| !f.retryable || row.attempts + 1 >= self.max_attempts);
-        let written = store.write_after_ref_move(|tx| {
-            let mut done = tx.prepare_cached(
-                "UPDATE event_outbox SET status = 'delivered', attempts = attempts + 1,
-                     delivered = ?2, last_error = NULL WHERE seq = ?1",
-            )?;
+        {
+            let mut u = self.unrecorded.lock();
+            u.since.get_or_insert_with(Instant::now);
             for row in delivered {
-                done.execute(params![row.seq, now])?;
+                u.marks.push(Mark {
+                    seq: row.seq,
+                    status: "delivered",
+                    attempts: row.attempts + 1,
+                    error: None,
+                    delivered: Some(now),
+                });
             }
             if let Some((row, f)) = failed {
-                tx.execute(
-                    "UPDATE event_outbox SET status = ?2, attempts = attempts + 1, last_error = ?3
-                     WHERE seq = ?1",
-                    params![
-                        row.seq,
-                        if gave_up { "failed" } else { STATUS_PENDING },
-                        f.message
-                    ],
-                )?;
+                u.marks.push(Mark {
+                    seq: row.seq,
+                    status: if gave_up { "failed" } else { STATUS_PENDING },
+                    attempts: row.attempts + 1,
+                    error: Some(f.message.clone()),
+                    delivered: None,
+                });
             }
-            Ok(())
-        });
-        if let Err(e) = written {
-            // The rows stay pending on disk: after a restart they are delivered again, which
-            // at-least-once allows.
-            tracing::error!(error = %e, "could not record an event delivery");
         }
         if let Some((row, f)) = failed {
             if gave_up {
@@ -546,38 +590,61 @@ impl Outbox {
         self.queues.lock().order.len()
     }
 
-    /// Whether the unrecorded drops should be written now, and if not, when.
-    pub fn drops_due(&self, now: Instant) -> (bool, Option<Instant>) {
-        let d = self.unrecorded_drops.lock();
-        match d.since {
-            None => (false, None),
-            Some(since) if d.seqs.len() >= DROPS_BATCH || now >= since + DROPS_WAIT => (true, None),
-            Some(since) => (false, Some(since + DROPS_WAIT)),
+    /// Whether the unrecorded statuses should be written now, and if not, when.
+    pub fn records_due(&self, now: Instant) -> (bool, Option<Instant>) {
+        let u = self.unrecorded.lock();
+        let (writes, writes_since) = *self.unexpanded.lock();
+        let since = match (u.since, writes_since) {
+            (Some(a), Some(b)) => a.min(b),
+            (a, b) => match a.or(b) {
+                Some(at) => at,
+                None => return (false, None),
+            },
+        };
+        if u.drops.len() + u.marks.len() >= RECORD_BATCH
+            || writes >= EXPAND_BATCH
+            || now >= since + RECORD_WAIT
+        {
+            (true, None)
+        } else {
+            (false, Some(since + RECORD_WAIT))
         }
     }
 
-    /// Writes the status of the pending rows dropped past the cap.
-    pub fn flush_drops(&self, store: &Store) {
-        let seqs = std::mem::take(&mut *self.unrecorded_drops.lock()).seqs;
-        if seqs.is_empty() {
-            return;
-        }
+    /// Writes, in one transaction, the recorded writes' rows and the statuses decided since
+    /// the last time: delivery outcomes, then the rows dropped past the cap.
+    pub fn flush_records(&self, store: &Store) {
+        let Unrecorded { drops, marks, .. } = std::mem::take(&mut *self.unrecorded.lock());
         let max_pending = self.max_pending;
         let reason = format!(
             "dropped undelivered: more than {max_pending} events were waiting for delivery"
         );
         let written = store.write_after_ref_move(|tx| {
-            let mut stmt = tx.prepare_cached(
-                "UPDATE event_outbox SET status = 'dropped', last_error = ?2
-                 WHERE seq = ?1 AND status = 'pending'",
-            )?;
-            for seq in &seqs {
-                stmt.execute(params![seq, reason])?;
+            self.expand_in(tx)?;
+            if !marks.is_empty() {
+                let mut mark = tx.prepare_cached(
+                    "UPDATE event_outbox SET status = ?2, attempts = ?3, last_error = ?4,
+                         delivered = ?5 WHERE seq = ?1",
+                )?;
+                for m in &marks {
+                    mark.execute(params![m.seq, m.status, m.attempts, m.error, m.delivered])?;
+                }
+            }
+            if !drops.is_empty() {
+                let mut stmt = tx.prepare_cached(
+                    "UPDATE event_outbox SET status = 'dropped', last_error = ?2
+                     WHERE seq = ?1 AND status = 'pending'",
+                )?;
+                for seq in &drops {
+                    stmt.execute(params![seq, reason])?;
+                }
             }
             Ok(())
         });
         if let Err(e) = written {
-            tracing::warn!(error = %e, "could not record dropped events");
+            // The rows stay pending on disk: after a restart they are delivered again, which
+            // at-least-once allows.
+            tracing::warn!(error = %e, "could not record event deliveries");
         }
     }
 
@@ -596,6 +663,8 @@ impl Outbox {
         if excess == 0 {
             return;
         }
+        // The statuses the count assumes are written first.
+        self.flush_records(store);
         let pruned = store.write_after_ref_move(|tx| {
             Ok(tx.execute(
                 "DELETE FROM event_outbox WHERE seq IN (
@@ -621,11 +690,30 @@ impl Outbox {
         self.generation.fetch_add(1, Ordering::Relaxed);
         *self.queues.lock() = Queues::default();
         self.finished.store(0, Ordering::Relaxed);
-        *self.unrecorded_drops.lock() = UnrecordedDrops::default();
+        *self.unrecorded.lock() = Unrecorded::default();
+        *self.unexpanded.lock() = (0, None);
+    }
+
+    /// [`expand`] inside the caller's transaction (which the caller commits or rolls back as
+    /// one: on a rollback the writes stay recorded and are spread by a later call).
+    fn expand_in(&self, tx: &rusqlite::Transaction<'_>) -> ApiResult<()> {
+        let taken = std::mem::take(&mut *self.unexpanded.lock());
+        if taken.1.is_none() {
+            return Ok(());
+        }
+        let result = expand(tx);
+        if result.is_err() {
+            let mut u = self.unexpanded.lock();
+            u.0 += taken.0;
+            u.1 = u.1.min(taken.1).or(taken.1);
+        }
+        result
     }
 
     /// Recent rows, oldest first, for `GET /_events`.
-    pub fn list(store: &Store, filter: &ListFilter) -> ApiResult<Vec<Value>> {
+    pub fn list(&self, store: &Store, filter: &ListFilter) -> ApiResult<Vec<Value>> {
+        // What the listing shows is what happened: recorded writes and statuses first.
+        self.flush_records(store);
         store.read(|conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT seq, created, account, region, repository_id, repository_name, format,
@@ -684,6 +772,87 @@ pub struct ListFilter {
     pub status: Option<String>,
     pub target: Option<String>,
     pub limit: usize,
+}
+
+/// Appends one row to a write's `parts`: its strings length-prefixed (u32, little endian;
+/// `u32::MAX` for none), in the order [`expand`] reads them.
+fn encode_part(out: &mut Vec<u8>, r: &NewRow, status: &str, error: Option<&str>) {
+    let mut put = |s: Option<&str>| match s {
+        Some(s) => {
+            out.extend_from_slice(&(s.len() as u32).to_le_bytes());
+            out.extend_from_slice(s.as_bytes());
+        }
+        None => out.extend_from_slice(&u32::MAX.to_le_bytes()),
+    };
+    put(Some(&r.account));
+    put(Some(&r.region));
+    put(r.repository_id.as_deref());
+    put(r.repository_name.as_deref());
+    put(Some(r.format));
+    put(Some(r.target.as_str()));
+    put(Some(&r.destination));
+    put(Some(&r.event_name));
+    put(Some(&r.payload));
+    put(Some(status));
+    put(error);
+}
+
+/// The strings of one part, or `None` where the bytes end early or are not UTF-8.
+fn decode_part<'a>(bytes: &mut &'a [u8]) -> Option<[Option<&'a str>; PART_FIELDS]> {
+    let mut fields = [None; PART_FIELDS];
+    for field in &mut fields {
+        let (len, rest) = bytes.split_first_chunk::<4>()?;
+        let len = u32::from_le_bytes(*len);
+        if len == u32::MAX {
+            *bytes = rest;
+            continue;
+        }
+        let len = len as usize;
+        if rest.len() < len {
+            return None;
+        }
+        *field = Some(std::str::from_utf8(&rest[..len]).ok()?);
+        *bytes = &rest[len..];
+    }
+    Some(fields)
+}
+
+const PART_FIELDS: usize = 11;
+
+/// Moves every recorded write into `event_outbox` rows, numbered from the write's first
+/// sequence number.
+fn expand(tx: &rusqlite::Transaction<'_>) -> ApiResult<()> {
+    let writes: Vec<(i64, f64, Vec<u8>)> = {
+        let mut stmt =
+            tx.prepare_cached("SELECT first_seq, created, parts FROM event_writes ORDER BY 1")?;
+        stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+            .collect::<Result<_, _>>()?
+    };
+    if writes.is_empty() {
+        return Ok(());
+    }
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO event_outbox (seq, created, account, region, repository_id,
+             repository_name, format, target, destination, event_name, payload, status,
+             last_error)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    )?;
+    for (first_seq, created, parts) in &writes {
+        let mut bytes = parts.as_slice();
+        let mut seq = *first_seq;
+        while !bytes.is_empty() {
+            let Some(f) = decode_part(&mut bytes) else {
+                tracing::error!(first_seq, "a recorded write's events are unreadable");
+                break;
+            };
+            insert.execute(params![
+                seq, created, f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10]
+            ])?;
+            seq += 1;
+        }
+    }
+    tx.execute("DELETE FROM event_writes", [])?;
+    Ok(())
 }
 
 fn undeliverable_reason(t: Target) -> &'static str {
@@ -802,23 +971,24 @@ mod tests {
         (store, outbox)
     }
 
-    fn statuses(store: &Store) -> Vec<(String, String)> {
-        Outbox::list(
-            store,
-            &ListFilter {
-                limit: 100,
-                ..Default::default()
-            },
-        )
-        .unwrap()
-        .iter()
-        .map(|v| {
-            (
-                v["payload"].as_str().unwrap_or_default().to_owned(),
-                v["status"].as_str().unwrap().to_owned(),
+    fn statuses(store: &Store, outbox: &Outbox) -> Vec<(String, String)> {
+        outbox
+            .list(
+                store,
+                &ListFilter {
+                    limit: 100,
+                    ..Default::default()
+                },
             )
-        })
-        .collect()
+            .unwrap()
+            .iter()
+            .map(|v| {
+                (
+                    v["payload"].as_str().unwrap_or_default().to_owned(),
+                    v["status"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
     }
 
     #[test]
@@ -844,7 +1014,6 @@ mod tests {
         assert!(outbox.take_ready(Instant::now(), 10).0.is_empty());
         // Three EventBridge rows delivered, the fourth failed retryably: the stream resumes at it.
         outbox.finish(
-            &store,
             eb,
             &Outcome {
                 delivered: 3,
@@ -855,7 +1024,6 @@ mod tests {
             },
         );
         outbox.finish(
-            &store,
             sns,
             &Outcome {
                 delivered: 1,
@@ -877,7 +1045,7 @@ mod tests {
             .unwrap();
         assert_eq!(&*eb.rows[0].payload, "e3");
         assert_eq!(eb.rows[0].attempts, 1);
-        let s = statuses(&store);
+        let s = statuses(&store, &outbox);
         assert_eq!(s[0], ("e0".into(), "delivered".into()));
         assert_eq!(s[3], ("e3".into(), "pending".into()));
         assert_eq!(s[12], ("s0".into(), "delivered".into()));
@@ -896,7 +1064,6 @@ mod tests {
                 .unwrap();
             let (batches, _) = outbox.take_ready(Instant::now(), 10);
             outbox.finish(
-                &store,
                 &batches[0],
                 &Outcome {
                     delivered: 0,
@@ -907,12 +1074,13 @@ mod tests {
                 },
             );
             assert_eq!(outbox.pending(), 1);
+            outbox.flush_records(&store);
         }
         let (store, outbox) = open(dir.path(), 100);
         assert_eq!(outbox.pending(), 1);
         let (batches, _) = outbox.take_ready(Instant::now(), 10);
         assert_eq!(&*batches[0].rows[0].payload, "b");
-        let s = statuses(&store);
+        let s = statuses(&store, &outbox);
         assert_eq!(s[0], ("a".into(), "failed".into()));
     }
 
@@ -929,7 +1097,7 @@ mod tests {
         outbox
             .enqueue(&store, vec![row("r", Target::Lambda, "l")])
             .unwrap();
-        let s = statuses(&store);
+        let s = statuses(&store, &outbox);
         assert_eq!(s[0].1, "dropped");
         assert_eq!(s[1].1, "dropped");
         assert_eq!(s[2], ("p2".into(), "pending".into()));
@@ -945,17 +1113,62 @@ mod tests {
             )
             .unwrap();
         assert_eq!(outbox.pending(), 3);
-        assert_eq!(statuses(&store)[3], ("p3".into(), "pending".into()));
-        let (due, later) = outbox.drops_due(Instant::now());
+        let (due, later) = outbox.records_due(Instant::now());
         assert!(!due && later.is_some());
-        assert!(outbox.drops_due(Instant::now() + DROPS_WAIT).0);
-        outbox.flush_drops(&store);
-        let s = statuses(&store);
+        assert!(outbox.records_due(Instant::now() + RECORD_WAIT).0);
+        outbox.flush_records(&store);
+        let s = statuses(&store, &outbox);
         assert_eq!(s[2], ("p2".into(), "pending".into()));
         assert_eq!(s[3], ("p3".into(), "dropped".into()));
         assert_eq!(s[4], ("p4".into(), "dropped".into()));
         assert_eq!(s[6], ("q".into(), "pending".into()));
-        assert_eq!(outbox.drops_due(Instant::now()), (false, None));
+        assert_eq!(outbox.records_due(Instant::now()), (false, None));
+    }
+
+    #[test]
+    fn recorded_writes_become_rows_after_a_crash_and_numbering_continues() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let (store, outbox) = open(dir.path(), 100);
+            outbox
+                .enqueue(
+                    &store,
+                    vec![row("r", Target::Sns, "a"), row("r", Target::Lambda, "l")],
+                )
+                .unwrap();
+            outbox
+                .enqueue(&store, vec![row("r", Target::Sns, "b")])
+                .unwrap();
+            // Nothing touched event_outbox: the writes are one row each, and the outbox is
+            // dropped as a crash would leave it.
+            let rows: i64 = store
+                .read(|c| Ok(c.query_row("SELECT count(*) FROM event_outbox", [], |r| r.get(0))?))
+                .unwrap();
+            assert_eq!(rows, 0);
+        }
+        let (store, outbox) = open(dir.path(), 100);
+        assert_eq!(outbox.pending(), 2);
+        let (batches, _) = outbox.take_ready(Instant::now(), 10);
+        assert_eq!(&*batches[0].rows[0].payload, "a");
+        assert_eq!(batches[0].rows[0].seq, 1);
+        outbox
+            .enqueue(&store, vec![row("r", Target::Sns, "c")])
+            .unwrap();
+        let listed = outbox
+            .list(
+                &store,
+                &ListFilter {
+                    limit: 100,
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        let ids: Vec<i64> = listed.iter().map(|v| v["id"].as_i64().unwrap()).collect();
+        assert_eq!(ids, [1, 2, 3, 4]);
+        assert_eq!(listed[1]["status"], "undeliverable");
+        assert_eq!(listed[3]["payload"], "c");
+        let (due, later) = outbox.records_due(Instant::now());
+        assert!(!due && later.is_none(), "the listing spread every write");
     }
 
     #[test]
@@ -971,7 +1184,7 @@ mod tests {
             )
             .unwrap();
         outbox.prune(&store);
-        let s = statuses(&store);
+        let s = statuses(&store, &outbox);
         assert_eq!(s.len(), 5);
         assert_eq!(s[0].0, "l3");
     }
