@@ -507,12 +507,17 @@ async fn run(state: Arc<AppState>) {
                 state.outbox.wake();
             });
         }
-        // Statuses (deliveries, drops) and the writes' recorded rows are written in batches:
-        // when enough wait, or the oldest has waited long enough.
+        // The writes' recorded deliveries are spread and queued, and delivery statuses
+        // written, in batches: when enough wait, or the oldest has waited long enough. What
+        // was spread may be deliverable at once: the loop looks again.
         let (flush, records_due) = state.outbox.records_due(Instant::now());
         if flush {
             let st = state.clone();
-            let _ = tokio::task::spawn_blocking(move || st.outbox.flush_records(&st.store)).await;
+            let written =
+                tokio::task::spawn_blocking(move || st.outbox.flush_records(&st.store)).await;
+            if matches!(written, Ok(true)) {
+                continue;
+            }
         }
         let next_due = [next_due, records_due].into_iter().flatten().min();
         if state.outbox.wants_prune() {

@@ -32,7 +32,7 @@ use std::sync::Arc;
 use tokio::sync::broadcast;
 
 /// One ref that moved.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RefUpdate {
     /// Full ref name, e.g. `refs/heads/main`.
     pub ref_name: String,
@@ -53,7 +53,7 @@ pub enum Origin {
 
 /// What a merge through the API did, for the events that describe it (EventBridge adds these
 /// fields to the reference event of a merge; codecommit-facts.md §6).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct MergeInfo {
     pub base_commit_id: Option<String>,
     pub source_commit_id: String,

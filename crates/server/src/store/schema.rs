@@ -293,6 +293,10 @@ const MIGRATIONS: &[&str] = &[
         created REAL NOT NULL,
         parts BLOB NOT NULL
     );",
+    // 10: a write records what it did (its recipe: for a ref move, the facts its trigger
+    // records and events are made of) instead of the rendered rows, and the deliverer renders
+    // and numbers them; rows of the previous format still have `parts` and their numbers.
+    "ALTER TABLE event_writes ADD COLUMN recipe TEXT;",
 ];
 
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {

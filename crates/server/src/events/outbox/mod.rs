@@ -4,10 +4,9 @@
 //! pending rows in the background and marks them; after a restart it resumes from the rows
 //! still pending, so delivery is at least once.
 //!
-//! A write pays for one insert whatever it causes: its rows, numbered already, go into one
-//! `event_writes` row, and whoever next touches `event_outbox` (the deliverer marking a
-//! delivery, a listing, a restart) first spreads those into `event_outbox` rows, in the same
-//! transaction ([`Outbox::expand`]). In memory the rows are queued at once.
+//! A write pays for one small insert whatever it causes: what it did goes into one
+//! `event_writes` row, which the deliverer (or a listing, or a restart) renders into
+//! `event_outbox` rows and queues, in batches ([`writes`]).
 //!
 //! Rows form streams — one per repository and destination — and each stream is delivered in
 //! order: a row waits until the one before it was delivered or given up. A dead destination
@@ -21,14 +20,19 @@ use crate::error::ApiResult;
 use crate::store::Store;
 use parking_lot::Mutex;
 use rusqlite::params;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+mod writes;
+
 /// Where a row goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Target {
     Sns,
     Lambda,
@@ -66,14 +70,15 @@ impl Target {
 }
 
 /// A delivery to record.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct NewRow {
     pub account: String,
     pub region: String,
     pub repository_id: Option<String>,
     pub repository_name: Option<String>,
     /// `trigger` (a trigger record) or `eventbridge` (an EventBridge-shaped event).
-    pub format: &'static str,
+    pub format: Cow<'static, str>,
     pub target: Target,
     /// The topic or function ARN, `default` (the account's default event bus) or the webhook
     /// URL.
@@ -163,19 +168,20 @@ pub struct Outbox {
     warned_undeliverable: [AtomicBool; 4],
     /// Finished rows (delivered, given up, dropped, undeliverable) in the table.
     finished: AtomicUsize,
-    /// Statuses not written yet: of pending rows dropped past the cap (the write that dropped
-    /// them does not pay for it) and of delivery attempts. The deliverer records them in
-    /// batches ([`Self::flush_records`]); lost in a crash, their rows come back as pending
-    /// and are dropped or delivered again.
+    /// Delivery attempts' statuses not written yet. The deliverer records them in batches
+    /// ([`Self::flush_records`]); lost in a crash, their rows come back as pending and are
+    /// delivered again.
     unrecorded: Mutex<Unrecorded>,
     /// Bumped by `clear`, so deliveries started before a reset do not touch the new queues.
     generation: AtomicU64,
-    /// The sequence number of the next row (rows are numbered by the write that records
-    /// them, under the queues' lock, so numbers follow the order of writes).
+    /// The sequence number of the next row (rows are numbered when their write is spread,
+    /// in the order of the writes).
     next_seq: AtomicI64,
     /// `event_writes` rows not spread into `event_outbox` yet, and since when the oldest
     /// waits.
     unexpanded: Mutex<(usize, Option<Instant>)>,
+    /// `--webhook`: ref moves' events are posted there too.
+    webhook: Option<String>,
 }
 
 const STATUS_PENDING: &str = "pending";
@@ -183,8 +189,6 @@ const STATUS_PENDING: &str = "pending";
 /// Row statuses decided in memory and not written yet.
 #[derive(Default)]
 struct Unrecorded {
-    /// Pending rows dropped past the cap.
-    drops: Vec<i64>,
     /// Delivery attempts' outcomes, in the order they happened.
     marks: Vec<Mark>,
     since: Option<Instant>,
@@ -203,9 +207,11 @@ struct Mark {
 const RECORD_BATCH: usize = 256;
 const RECORD_WAIT: Duration = Duration::from_millis(100);
 
-/// `event_writes` rows are spread into `event_outbox` once this many wait (or with the
-/// statuses, after `RECORD_WAIT`).
+/// `event_writes` rows are spread into `event_outbox` (and queued for delivery) once this many
+/// wait, or once the oldest has waited `EXPAND_WAIT`: a write's deliveries start at most that
+/// much later, and a burst of writes wakes the deliverer once per batch.
 const EXPAND_BATCH: usize = 64;
+const EXPAND_WAIT: Duration = Duration::from_millis(10);
 
 fn target_index(t: Target) -> usize {
     match t {
@@ -239,14 +245,14 @@ impl Outbox {
             generation: AtomicU64::new(0),
             next_seq: AtomicI64::new(1),
             unexpanded: Mutex::new((0, None)),
+            webhook: config.webhook.as_ref().map(|h| h.url.clone()),
         };
-        // What writes recorded before the stop becomes rows first; numbering continues past
-        // every number ever given (AUTOINCREMENT's record keeps those of pruned rows).
-        let last = store.write_after_ref_move(|tx| {
-            expand(tx)?;
+        // Numbering continues past every number ever given (AUTOINCREMENT's record keeps
+        // those of pruned rows).
+        let last = store.read(|conn| {
             let max: Option<i64> =
-                tx.query_row("SELECT max(seq) FROM event_outbox", [], |row| row.get(0))?;
-            let recorded: Option<i64> = tx
+                conn.query_row("SELECT max(seq) FROM event_outbox", [], |row| row.get(0))?;
+            let recorded: Option<i64> = conn
                 .query_row(
                     "SELECT seq FROM sqlite_sequence WHERE name = 'event_outbox'",
                     [],
@@ -276,13 +282,17 @@ impl Outbox {
                 .query_map([], |row| {
                     Ok((
                         row.get::<_, i64>(0)?,
-                        row.get::<_, String>(1)?,
-                        row.get::<_, String>(2)?,
-                        row.get::<_, Option<String>>(3)?,
-                        row.get::<_, Option<String>>(4)?,
-                        row.get::<_, String>(5)?,
-                        row.get::<_, String>(6)?,
-                        row.get::<_, String>(7)?,
+                        NewRow {
+                            account: row.get(1)?,
+                            region: row.get(2)?,
+                            repository_id: row.get(3)?,
+                            repository_name: row.get(4)?,
+                            format: "".into(),
+                            target: Target::parse(&row.get::<_, String>(5)?),
+                            destination: row.get(6)?,
+                            event_name: String::new(),
+                            payload: row.get(7)?,
+                        },
                         row.get::<_, u32>(8)?,
                     ))
                 })?
@@ -291,146 +301,24 @@ impl Outbox {
         })?;
         {
             let mut q = outbox.queues.lock();
-            for (
-                seq,
-                account,
-                region,
-                repo_id,
-                repo_name,
-                target,
-                destination,
-                payload,
-                attempts,
-            ) in rows
-            {
-                let row = NewRow {
-                    account,
-                    region,
-                    repository_id: repo_id,
-                    repository_name: repo_name,
-                    format: "",
-                    target: Target::parse(&target),
-                    destination,
-                    event_name: String::new(),
-                    payload,
-                };
+            for (seq, row, attempts) in rows {
                 push(&mut q, seq, &row, attempts);
             }
-            if !q.order.is_empty() {
-                tracing::info!(
-                    pending = q.order.len(),
-                    "resuming delivery of events recorded before the restart"
-                );
-            }
+        }
+        // Then what writes recorded before the stop, after those rows.
+        store.write_after_ref_move(|tx| outbox.expand(tx))?;
+        let pending = outbox.pending();
+        if pending > 0 {
+            tracing::info!(
+                pending,
+                "resuming delivery of events recorded before the restart"
+            );
         }
         Ok(outbox)
     }
 
     fn is_deliverable(&self, t: Target) -> bool {
         self.deliverable[target_index(t)]
-    }
-
-    /// Records deliveries durably (before the caller acknowledges the write that caused them)
-    /// and hands them to the deliverer.
-    pub fn enqueue(&self, store: &Store, rows: Vec<NewRow>) -> ApiResult<()> {
-        if rows.is_empty() {
-            return Ok(());
-        }
-        let now = crate::api::now_epoch();
-        let mut q = self.queues.lock();
-        let queued = rows
-            .iter()
-            .filter(|r| self.is_deliverable(r.target))
-            .count();
-        // Past the cap, the oldest pending rows make room (never those being delivered); when
-        // there are not enough of them, the oldest of these new rows are dropped too.
-        let overflow = (q.order.len() + queued).saturating_sub(self.max_pending);
-        let dropped = if overflow > 0 {
-            take_oldest(&mut q, overflow)
-        } else {
-            Vec::new()
-        };
-        let mut drop_new = overflow - dropped.len();
-        let statuses: Vec<&'static str> = rows
-            .iter()
-            .map(|r| {
-                if !self.is_deliverable(r.target) {
-                    "undeliverable"
-                } else if drop_new > 0 {
-                    drop_new -= 1;
-                    "dropped"
-                } else {
-                    STATUS_PENDING
-                }
-            })
-            .collect();
-        let max_pending = self.max_pending;
-        let drop_reason = format!(
-            "dropped undelivered: more than {max_pending} events were waiting for delivery"
-        );
-        let first_seq = self.next_seq.load(Ordering::Relaxed);
-        let mut parts = Vec::with_capacity(rows.iter().map(|r| r.payload.len() + 160).sum());
-        for (r, status) in rows.iter().zip(&statuses) {
-            let error = match *status {
-                "undeliverable" => Some(undeliverable_reason(r.target)),
-                "dropped" => Some(drop_reason.as_str()),
-                _ => None,
-            };
-            encode_part(&mut parts, r, status, error);
-        }
-        store.write_after_ref_move(|tx| {
-            tx.prepare_cached(
-                "INSERT INTO event_writes (first_seq, created, parts) VALUES (?1, ?2, ?3)",
-            )?
-            .execute(params![first_seq, now, parts])?;
-            Ok(())
-        })?;
-        self.next_seq
-            .store(first_seq + rows.len() as i64, Ordering::Relaxed);
-        // The deliverer hears of the first write it has to spread (to set its timer) and of
-        // a full batch: at most one wake-up per batch of writes.
-        let mut wake = {
-            let mut u = self.unexpanded.lock();
-            let first = u.1.is_none();
-            u.0 += 1;
-            u.1.get_or_insert_with(Instant::now);
-            first || u.0 == EXPAND_BATCH
-        };
-        let seqs = first_seq..;
-        if !dropped.is_empty() {
-            let mut u = self.unrecorded.lock();
-            u.drops.extend_from_slice(&dropped);
-            u.since.get_or_insert_with(Instant::now);
-        }
-        let mut finished = dropped.len();
-        for ((r, seq), status) in rows.iter().zip(seqs).zip(&statuses) {
-            match *status {
-                STATUS_PENDING => wake |= push(&mut q, seq, r, 0),
-                "undeliverable" => {
-                    finished += 1;
-                    self.warn_undeliverable(r.target);
-                }
-                _ => finished += 1,
-            }
-        }
-        let dropped = overflow;
-        drop(q);
-        if dropped > 0 {
-            tracing::warn!(
-                dropped,
-                max_pending = self.max_pending,
-                "event outbox full: the oldest undelivered events were dropped"
-            );
-        }
-        self.finished.fetch_add(finished, Ordering::Relaxed);
-        // Only a row that starts a stream can be taken at once: a stream that already had
-        // rows is being delivered or waits to retry, and the deliverer comes back to it
-        // then. Waking it for nothing cost a thread wake-up on every write (with a dead
-        // endpoint, all of them).
-        if wake {
-            self.wake.notify_one();
-        }
-        Ok(())
     }
 
     fn warn_undeliverable(&self, t: Target) {
@@ -586,39 +474,38 @@ impl Outbox {
     }
 
     /// How many rows wait for delivery (in memory).
+    /// Recorded writes not spread yet count as one each (they are spread within
+    /// `EXPAND_WAIT`), so "nothing pending" means every write's deliveries were made.
     pub fn pending(&self) -> usize {
-        self.queues.lock().order.len()
+        self.queues.lock().order.len() + self.unexpanded.lock().0
     }
 
-    /// Whether the unrecorded statuses should be written now, and if not, when.
+    /// Whether the recorded writes should be spread and the unrecorded statuses written
+    /// now, and if not, when.
     pub fn records_due(&self, now: Instant) -> (bool, Option<Instant>) {
         let u = self.unrecorded.lock();
         let (writes, writes_since) = *self.unexpanded.lock();
-        let since = match (u.since, writes_since) {
-            (Some(a), Some(b)) => a.min(b),
-            (a, b) => match a.or(b) {
-                Some(at) => at,
-                None => return (false, None),
-            },
+        let due = [
+            u.since.map(|at| at + RECORD_WAIT),
+            writes_since.map(|at| at + EXPAND_WAIT),
+        ]
+        .into_iter()
+        .flatten()
+        .min();
+        let Some(due) = due else {
+            return (false, None);
         };
-        if u.drops.len() + u.marks.len() >= RECORD_BATCH
-            || writes >= EXPAND_BATCH
-            || now >= since + RECORD_WAIT
-        {
+        if u.marks.len() >= RECORD_BATCH || writes >= EXPAND_BATCH || now >= due {
             (true, None)
         } else {
-            (false, Some(since + RECORD_WAIT))
+            (false, Some(due))
         }
     }
 
-    /// Writes, in one transaction, the recorded writes' rows and the statuses decided since
-    /// the last time: delivery outcomes, then the rows dropped past the cap.
-    pub fn flush_records(&self, store: &Store) {
-        let Unrecorded { drops, marks, .. } = std::mem::take(&mut *self.unrecorded.lock());
-        let max_pending = self.max_pending;
-        let reason = format!(
-            "dropped undelivered: more than {max_pending} events were waiting for delivery"
-        );
+    /// Writes, in one transaction, the recorded writes' rows (queued for delivery) and the
+    /// delivery outcomes decided since the last time. False when they could not be written.
+    pub fn flush_records(&self, store: &Store) -> bool {
+        let Unrecorded { marks, .. } = std::mem::take(&mut *self.unrecorded.lock());
         let written = store.write_after_ref_move(|tx| {
             self.expand_in(tx)?;
             if !marks.is_empty() {
@@ -630,22 +517,14 @@ impl Outbox {
                     mark.execute(params![m.seq, m.status, m.attempts, m.error, m.delivered])?;
                 }
             }
-            if !drops.is_empty() {
-                let mut stmt = tx.prepare_cached(
-                    "UPDATE event_outbox SET status = 'dropped', last_error = ?2
-                     WHERE seq = ?1 AND status = 'pending'",
-                )?;
-                for seq in &drops {
-                    stmt.execute(params![seq, reason])?;
-                }
-            }
             Ok(())
         });
-        if let Err(e) = written {
+        if let Err(e) = &written {
             // The rows stay pending on disk: after a restart they are delivered again, which
             // at-least-once allows.
             tracing::warn!(error = %e, "could not record event deliveries");
         }
+        written.is_ok()
     }
 
     /// Whether the history has grown enough past `history` rows to prune it now.
@@ -692,22 +571,6 @@ impl Outbox {
         self.finished.store(0, Ordering::Relaxed);
         *self.unrecorded.lock() = Unrecorded::default();
         *self.unexpanded.lock() = (0, None);
-    }
-
-    /// [`expand`] inside the caller's transaction (which the caller commits or rolls back as
-    /// one: on a rollback the writes stay recorded and are spread by a later call).
-    fn expand_in(&self, tx: &rusqlite::Transaction<'_>) -> ApiResult<()> {
-        let taken = std::mem::take(&mut *self.unexpanded.lock());
-        if taken.1.is_none() {
-            return Ok(());
-        }
-        let result = expand(tx);
-        if result.is_err() {
-            let mut u = self.unexpanded.lock();
-            u.0 += taken.0;
-            u.1 = u.1.min(taken.1).or(taken.1);
-        }
-        result
     }
 
     /// Recent rows, oldest first, for `GET /_events`.
@@ -772,87 +635,6 @@ pub struct ListFilter {
     pub status: Option<String>,
     pub target: Option<String>,
     pub limit: usize,
-}
-
-/// Appends one row to a write's `parts`: its strings length-prefixed (u32, little endian;
-/// `u32::MAX` for none), in the order [`expand`] reads them.
-fn encode_part(out: &mut Vec<u8>, r: &NewRow, status: &str, error: Option<&str>) {
-    let mut put = |s: Option<&str>| match s {
-        Some(s) => {
-            out.extend_from_slice(&(s.len() as u32).to_le_bytes());
-            out.extend_from_slice(s.as_bytes());
-        }
-        None => out.extend_from_slice(&u32::MAX.to_le_bytes()),
-    };
-    put(Some(&r.account));
-    put(Some(&r.region));
-    put(r.repository_id.as_deref());
-    put(r.repository_name.as_deref());
-    put(Some(r.format));
-    put(Some(r.target.as_str()));
-    put(Some(&r.destination));
-    put(Some(&r.event_name));
-    put(Some(&r.payload));
-    put(Some(status));
-    put(error);
-}
-
-/// The strings of one part, or `None` where the bytes end early or are not UTF-8.
-fn decode_part<'a>(bytes: &mut &'a [u8]) -> Option<[Option<&'a str>; PART_FIELDS]> {
-    let mut fields = [None; PART_FIELDS];
-    for field in &mut fields {
-        let (len, rest) = bytes.split_first_chunk::<4>()?;
-        let len = u32::from_le_bytes(*len);
-        if len == u32::MAX {
-            *bytes = rest;
-            continue;
-        }
-        let len = len as usize;
-        if rest.len() < len {
-            return None;
-        }
-        *field = Some(std::str::from_utf8(&rest[..len]).ok()?);
-        *bytes = &rest[len..];
-    }
-    Some(fields)
-}
-
-const PART_FIELDS: usize = 11;
-
-/// Moves every recorded write into `event_outbox` rows, numbered from the write's first
-/// sequence number.
-fn expand(tx: &rusqlite::Transaction<'_>) -> ApiResult<()> {
-    let writes: Vec<(i64, f64, Vec<u8>)> = {
-        let mut stmt =
-            tx.prepare_cached("SELECT first_seq, created, parts FROM event_writes ORDER BY 1")?;
-        stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
-            .collect::<Result<_, _>>()?
-    };
-    if writes.is_empty() {
-        return Ok(());
-    }
-    let mut insert = tx.prepare_cached(
-        "INSERT INTO event_outbox (seq, created, account, region, repository_id,
-             repository_name, format, target, destination, event_name, payload, status,
-             last_error)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-    )?;
-    for (first_seq, created, parts) in &writes {
-        let mut bytes = parts.as_slice();
-        let mut seq = *first_seq;
-        while !bytes.is_empty() {
-            let Some(f) = decode_part(&mut bytes) else {
-                tracing::error!(first_seq, "a recorded write's events are unreadable");
-                break;
-            };
-            insert.execute(params![
-                seq, created, f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10]
-            ])?;
-            seq += 1;
-        }
-    }
-    tx.execute("DELETE FROM event_writes", [])?;
-    Ok(())
 }
 
 fn undeliverable_reason(t: Target) -> &'static str {
@@ -937,255 +719,4 @@ fn take_oldest(q: &mut Queues, n: usize) -> Vec<i64> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn config(max_pending: usize) -> DeliveryConfig {
-        DeliveryConfig {
-            sns_endpoint: Some("http://127.0.0.1:9".into()),
-            eventbridge_endpoint: Some("http://127.0.0.1:9".into()),
-            max_pending,
-            history: 5,
-            backoff_initial: Duration::from_millis(10),
-            ..DeliveryConfig::default()
-        }
-    }
-
-    fn row(repo: &str, target: Target, payload: &str) -> NewRow {
-        NewRow {
-            account: "000000000000".into(),
-            region: "us-east-1".into(),
-            repository_id: Some(repo.into()),
-            repository_name: Some(repo.into()),
-            format: "eventbridge",
-            target,
-            destination: "default".into(),
-            event_name: "referenceCreated".into(),
-            payload: payload.into(),
-        }
-    }
-
-    fn open(dir: &std::path::Path, max_pending: usize) -> (Store, Outbox) {
-        let store = Store::open(&dir.join("m.db")).unwrap();
-        let outbox = Outbox::open(&store, &config(max_pending)).unwrap();
-        (store, outbox)
-    }
-
-    fn statuses(store: &Store, outbox: &Outbox) -> Vec<(String, String)> {
-        outbox
-            .list(
-                store,
-                &ListFilter {
-                    limit: 100,
-                    ..Default::default()
-                },
-            )
-            .unwrap()
-            .iter()
-            .map(|v| {
-                (
-                    v["payload"].as_str().unwrap_or_default().to_owned(),
-                    v["status"].as_str().unwrap().to_owned(),
-                )
-            })
-            .collect()
-    }
-
-    #[test]
-    fn streams_deliver_in_order_and_batch() {
-        let dir = tempfile::tempdir().unwrap();
-        let (store, outbox) = open(dir.path(), 100);
-        let rows: Vec<NewRow> = (0..12)
-            .map(|i| row("r1", Target::EventBridge, &format!("e{i}")))
-            .chain([row("r2", Target::Sns, "s0"), row("r2", Target::Sns, "s1")])
-            .collect();
-        outbox.enqueue(&store, rows).unwrap();
-        let (batches, _) = outbox.take_ready(Instant::now(), 10);
-        assert_eq!(batches.len(), 2);
-        let eb = batches
-            .iter()
-            .find(|b| b.target() == Target::EventBridge)
-            .unwrap();
-        assert_eq!(eb.rows.len(), 10);
-        assert_eq!(&*eb.rows[0].payload, "e0");
-        let sns = batches.iter().find(|b| b.target() == Target::Sns).unwrap();
-        assert_eq!(&*sns.rows[0].payload, "s0");
-        // Nothing else is ready while both streams are in flight.
-        assert!(outbox.take_ready(Instant::now(), 10).0.is_empty());
-        // Three EventBridge rows delivered, the fourth failed retryably: the stream resumes at it.
-        outbox.finish(
-            eb,
-            &Outcome {
-                delivered: 3,
-                failure: Some(Failure {
-                    message: "boom".into(),
-                    retryable: true,
-                }),
-            },
-        );
-        outbox.finish(
-            sns,
-            &Outcome {
-                delivered: 1,
-                failure: None,
-            },
-        );
-        let (batches, _) = outbox.take_ready(Instant::now(), 10);
-        assert_eq!(
-            batches.len(),
-            1,
-            "the EventBridge stream waits for its retry"
-        );
-        assert_eq!(&*batches[0].rows[0].payload, "s1");
-        std::thread::sleep(Duration::from_millis(15));
-        let (batches, _) = outbox.take_ready(Instant::now(), 10);
-        let eb = batches
-            .iter()
-            .find(|b| b.target() == Target::EventBridge)
-            .unwrap();
-        assert_eq!(&*eb.rows[0].payload, "e3");
-        assert_eq!(eb.rows[0].attempts, 1);
-        let s = statuses(&store, &outbox);
-        assert_eq!(s[0], ("e0".into(), "delivered".into()));
-        assert_eq!(s[3], ("e3".into(), "pending".into()));
-        assert_eq!(s[12], ("s0".into(), "delivered".into()));
-    }
-
-    #[test]
-    fn refusals_give_up_and_pending_rows_survive_reopen() {
-        let dir = tempfile::tempdir().unwrap();
-        {
-            let (store, outbox) = open(dir.path(), 100);
-            outbox
-                .enqueue(
-                    &store,
-                    vec![row("r", Target::Sns, "a"), row("r", Target::Sns, "b")],
-                )
-                .unwrap();
-            let (batches, _) = outbox.take_ready(Instant::now(), 10);
-            outbox.finish(
-                &batches[0],
-                &Outcome {
-                    delivered: 0,
-                    failure: Some(Failure {
-                        message: "NotFound: Topic does not exist".into(),
-                        retryable: false,
-                    }),
-                },
-            );
-            assert_eq!(outbox.pending(), 1);
-            outbox.flush_records(&store);
-        }
-        let (store, outbox) = open(dir.path(), 100);
-        assert_eq!(outbox.pending(), 1);
-        let (batches, _) = outbox.take_ready(Instant::now(), 10);
-        assert_eq!(&*batches[0].rows[0].payload, "b");
-        let s = statuses(&store, &outbox);
-        assert_eq!(s[0], ("a".into(), "failed".into()));
-    }
-
-    #[test]
-    fn the_cap_drops_the_oldest_and_undeliverable_rows_are_recorded() {
-        let dir = tempfile::tempdir().unwrap();
-        let (store, outbox) = open(dir.path(), 3);
-        let rows: Vec<NewRow> = (0..5)
-            .map(|i| row("r", Target::Sns, &format!("p{i}")))
-            .collect();
-        outbox.enqueue(&store, rows).unwrap();
-        assert_eq!(outbox.pending(), 3);
-        // A Lambda row without a Lambda endpoint is recorded but never queued.
-        outbox
-            .enqueue(&store, vec![row("r", Target::Lambda, "l")])
-            .unwrap();
-        let s = statuses(&store, &outbox);
-        assert_eq!(s[0].1, "dropped");
-        assert_eq!(s[1].1, "dropped");
-        assert_eq!(s[2], ("p2".into(), "pending".into()));
-        assert_eq!(s[5], ("l".into(), "undeliverable".into()));
-        let (batches, _) = outbox.take_ready(Instant::now(), 10);
-        assert_eq!(&*batches[0].rows[0].payload, "p2");
-        // Past the cap again: the oldest rows not being delivered (p3, p4) leave the queue at
-        // once; their status is written by the deliverer, in a batch.
-        outbox
-            .enqueue(
-                &store,
-                vec![row("r", Target::Sns, "q"), row("r", Target::Sns, "s")],
-            )
-            .unwrap();
-        assert_eq!(outbox.pending(), 3);
-        let (due, later) = outbox.records_due(Instant::now());
-        assert!(!due && later.is_some());
-        assert!(outbox.records_due(Instant::now() + RECORD_WAIT).0);
-        outbox.flush_records(&store);
-        let s = statuses(&store, &outbox);
-        assert_eq!(s[2], ("p2".into(), "pending".into()));
-        assert_eq!(s[3], ("p3".into(), "dropped".into()));
-        assert_eq!(s[4], ("p4".into(), "dropped".into()));
-        assert_eq!(s[6], ("q".into(), "pending".into()));
-        assert_eq!(outbox.records_due(Instant::now()), (false, None));
-    }
-
-    #[test]
-    fn recorded_writes_become_rows_after_a_crash_and_numbering_continues() {
-        let dir = tempfile::tempdir().unwrap();
-        {
-            let (store, outbox) = open(dir.path(), 100);
-            outbox
-                .enqueue(
-                    &store,
-                    vec![row("r", Target::Sns, "a"), row("r", Target::Lambda, "l")],
-                )
-                .unwrap();
-            outbox
-                .enqueue(&store, vec![row("r", Target::Sns, "b")])
-                .unwrap();
-            // Nothing touched event_outbox: the writes are one row each, and the outbox is
-            // dropped as a crash would leave it.
-            let rows: i64 = store
-                .read(|c| Ok(c.query_row("SELECT count(*) FROM event_outbox", [], |r| r.get(0))?))
-                .unwrap();
-            assert_eq!(rows, 0);
-        }
-        let (store, outbox) = open(dir.path(), 100);
-        assert_eq!(outbox.pending(), 2);
-        let (batches, _) = outbox.take_ready(Instant::now(), 10);
-        assert_eq!(&*batches[0].rows[0].payload, "a");
-        assert_eq!(batches[0].rows[0].seq, 1);
-        outbox
-            .enqueue(&store, vec![row("r", Target::Sns, "c")])
-            .unwrap();
-        let listed = outbox
-            .list(
-                &store,
-                &ListFilter {
-                    limit: 100,
-                    ..Default::default()
-                },
-            )
-            .unwrap();
-        let ids: Vec<i64> = listed.iter().map(|v| v["id"].as_i64().unwrap()).collect();
-        assert_eq!(ids, [1, 2, 3, 4]);
-        assert_eq!(listed[1]["status"], "undeliverable");
-        assert_eq!(listed[3]["payload"], "c");
-        let (due, later) = outbox.records_due(Instant::now());
-        assert!(!due && later.is_none(), "the listing spread every write");
-    }
-
-    #[test]
-    fn history_is_pruned_to_the_newest() {
-        let dir = tempfile::tempdir().unwrap();
-        let (store, outbox) = open(dir.path(), 100);
-        outbox
-            .enqueue(
-                &store,
-                (0..8)
-                    .map(|i| row("r", Target::Lambda, &format!("l{i}")))
-                    .collect(),
-            )
-            .unwrap();
-        outbox.prune(&store);
-        let s = statuses(&store, &outbox);
-        assert_eq!(s.len(), 5);
-        assert_eq!(s[0].0, "l3");
-    }
-}
+mod tests;
