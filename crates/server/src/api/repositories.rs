@@ -446,7 +446,13 @@ pub fn adopt_default_branch(state: &AppState, id: &str) {
 /// (the first subscriber of `events::record_ref_moves`): lastModifiedDate, and the first branch
 /// of an empty repository becoming its default branch. Answers the repository as it is now;
 /// `None` if it was deleted meanwhile.
-pub fn after_ref_moves(state: &AppState, moves: &RefMoves) -> Option<Arc<RepoRecord>> {
+/// `also` is written in the same transaction (the outbox's record of the move); the answer
+/// says whether it was.
+pub fn after_ref_moves(
+    state: &AppState,
+    moves: &RefMoves,
+    also: crate::store::AlsoWrite<'_>,
+) -> Option<(Arc<RepoRecord>, bool)> {
     let id = moves.repository_id.as_str();
     let now = now_epoch();
     let created: Vec<&str> = moves
@@ -456,19 +462,23 @@ pub fn after_ref_moves(state: &AppState, moves: &RefMoves) -> Option<Arc<RepoRec
         .filter_map(|u| u.ref_name.strip_prefix("refs/heads/"))
         .collect();
     let mut new_default = None;
-    let updated = state.store.update_after_ref_move(id, |r| {
-        r.last_modified_date = now;
-        if r.default_branch.is_none() {
-            new_default = preferred_default(created.iter().copied()).map(str::to_owned);
-            r.default_branch.clone_from(&new_default);
-        }
-        Ok(())
-    });
-    let rec = match updated {
-        Ok(rec) => rec?,
+    let updated = state.store.update_after_ref_move_and(
+        id,
+        |r| {
+            r.last_modified_date = now;
+            if r.default_branch.is_none() {
+                new_default = preferred_default(created.iter().copied()).map(str::to_owned);
+                r.default_branch.clone_from(&new_default);
+            }
+            Ok(())
+        },
+        also,
+    );
+    let (rec, written) = match updated {
+        Ok(rec) => (rec?, true),
         Err(e) => {
             tracing::error!(repository_id = id, error = %e, "could not record ref changes");
-            state.store.get_by_id(id)?
+            (state.store.get_by_id(id)?, false)
         }
     };
     if let Some(branch) = &new_default
@@ -476,5 +486,5 @@ pub fn after_ref_moves(state: &AppState, moves: &RefMoves) -> Option<Arc<RepoRec
     {
         tracing::error!(repository_id = id, error = %e, "could not point HEAD at the default branch");
     }
-    Some(rec)
+    Some((rec, written))
 }

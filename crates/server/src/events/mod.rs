@@ -160,11 +160,28 @@ pub fn record_ref_moves(state: &AppState, moves: RefMoves) {
     if moves.updates.is_empty() {
         return;
     }
-    let Some(rec) = crate::api::repositories::after_ref_moves(state, &moves) else {
+    // The outbox's record of the move goes into the repository bookkeeping's transaction:
+    // one commit on the write's path instead of two.
+    let recipe = state
+        .store
+        .get_by_id(&moves.repository_id)
+        .map(|rec| record::ref_moves(state, &rec, &moves));
+    let mut also = |tx: &rusqlite::Transaction<'_>| match &recipe {
+        Some(r) => outbox::insert_recipe(tx, r),
+        None => Ok(()),
+    };
+    let Some((rec, recorded)) = crate::api::repositories::after_ref_moves(state, &moves, &mut also)
+    else {
         return; // the repository was deleted meanwhile
     };
+    if let Some(recipe) = &recipe {
+        if recorded {
+            state.outbox.recorded();
+        } else {
+            record::record(state, recipe);
+        }
+    }
     crate::api::pull_requests::after_ref_moves(state, &rec, &moves);
-    record::ref_moves(state, &rec, &moves);
     for u in &moves.updates {
         let change = RefChange {
             account: rec.account.clone(),

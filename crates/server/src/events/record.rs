@@ -113,8 +113,8 @@ impl Recipe {
     }
 }
 
-/// Records the deliveries of one push or API ref move (rendered later, see [`Recipe`]).
-pub fn ref_moves(state: &AppState, rec: &RepoRecord, moves: &RefMoves) {
+/// What one push or API ref move records for delivery (rendered later, see [`Recipe`]).
+pub fn ref_moves(state: &AppState, rec: &RepoRecord, moves: &RefMoves) -> Recipe {
     let mut recipe = RefMovesRecipe {
         account: rec.account.clone(),
         region: rec.region.clone(),
@@ -140,7 +140,7 @@ pub fn ref_moves(state: &AppState, rec: &RepoRecord, moves: &RefMoves) {
             recipe.event_id = uuid::Uuid::new_v4().to_string();
         }
     }
-    record(state, &Recipe::RefMoves(Box::new(recipe)));
+    Recipe::RefMoves(Box::new(recipe))
 }
 
 /// Records the deliveries of an event that is not a ref move.
@@ -207,7 +207,8 @@ fn bus_rows(
     }
 }
 
-fn record(state: &AppState, recipe: &Recipe) {
+/// Records a write's deliveries in a transaction of their own.
+pub fn record(state: &AppState, recipe: &Recipe) {
     if let Err(e) = state.outbox.record(&state.store, recipe) {
         tracing::error!(error = %e, "could not record events for delivery");
     }

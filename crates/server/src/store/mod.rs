@@ -113,6 +113,9 @@ pub struct Store {
     pull_request_repositories: RwLock<HashSet<String>>,
 }
 
+/// Rows another area writes in the same transaction as a repository record.
+pub type AlsoWrite<'a> = &'a mut dyn FnMut(&rusqlite::Transaction<'_>) -> ApiResult<()>;
+
 /// How a metadata write reaches the disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Sync {
@@ -214,7 +217,7 @@ impl Store {
     where
         F: FnOnce(&mut RepoRecord) -> ApiResult<()>,
     {
-        self.update_with(id, change, Sync::Full)
+        self.update_with(id, change, Sync::Full, None)
     }
 
     /// Like [`Self::update`] for bookkeeping that follows a ref move (lastModifiedDate, the
@@ -229,10 +232,31 @@ impl Store {
     where
         F: FnOnce(&mut RepoRecord) -> ApiResult<()>,
     {
-        self.update_with(id, change, Sync::Normal)
+        self.update_with(id, change, Sync::Normal, None)
     }
 
-    fn update_with<F>(&self, id: &str, change: F, sync: Sync) -> ApiResult<Option<Arc<RepoRecord>>>
+    /// [`Self::update_after_ref_move`], with `also` written in the same transaction (the
+    /// outbox's record of the move: one commit instead of two on every write's path). `also`
+    /// runs even when the record itself is unchanged.
+    pub fn update_after_ref_move_and<F>(
+        &self,
+        id: &str,
+        change: F,
+        also: AlsoWrite<'_>,
+    ) -> ApiResult<Option<Arc<RepoRecord>>>
+    where
+        F: FnOnce(&mut RepoRecord) -> ApiResult<()>,
+    {
+        self.update_with(id, change, Sync::Normal, Some(also))
+    }
+
+    fn update_with<F>(
+        &self,
+        id: &str,
+        change: F,
+        sync: Sync,
+        also: Option<AlsoWrite<'_>>,
+    ) -> ApiResult<Option<Arc<RepoRecord>>>
     where
         F: FnOnce(&mut RepoRecord) -> ApiResult<()>,
     {
@@ -243,6 +267,12 @@ impl Store {
         let mut next = (*current).clone();
         change(&mut next)?;
         if next == *current {
+            if let Some(also) = also {
+                let mut relaxed = self.relaxed.lock();
+                let tx = relaxed.transaction()?;
+                also(&tx)?;
+                tx.commit()?;
+            }
             return Ok(Some(current));
         }
         if next.name != current.name && self.get(&next.account, &next.region, &next.name).is_some()
@@ -265,6 +295,9 @@ impl Store {
         write_row(&tx, &next)?;
         if next.tags != current.tags {
             write_tags(&tx, &next)?;
+        }
+        if let Some(also) = also {
+            also(&tx)?;
         }
         tx.commit()?;
         let next = Arc::new(next);

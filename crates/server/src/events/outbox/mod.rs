@@ -30,6 +30,8 @@ use std::time::{Duration, Instant};
 
 mod writes;
 
+pub use writes::insert_recipe;
+
 /// Where a row goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -28,20 +28,15 @@ struct Written {
 impl Outbox {
     /// Records a write's deliveries durably, before the caller acknowledges the write.
     pub fn record(&self, store: &Store, recipe: &Recipe) -> ApiResult<()> {
-        let json = serde_json::to_string(recipe).internal("recording events")?;
-        let now = crate::api::now_epoch();
-        store.write_after_ref_move(|tx| {
-            // `first_seq` is the table's rowid: a new row takes the next one, so the rows
-            // keep the order of the writes (they are numbered when spread).
-            tx.prepare_cached(
-                "INSERT INTO event_writes (first_seq, created, parts, recipe)
-                 VALUES (NULL, ?1, x'', ?2)",
-            )?
-            .execute(params![now, json])?;
-            Ok(())
-        })?;
-        // The deliverer hears of the first write it has to spread (to set its timer) and of
-        // a full batch: at most one wake-up per batch of writes.
+        store.write_after_ref_move(|tx| insert_recipe(tx, recipe))?;
+        self.recorded();
+        Ok(())
+    }
+
+    /// Tells the deliverer that a write was recorded ([`insert_recipe`], committed): it hears
+    /// of the first write it has to spread (to set its timer) and of a full batch, at most
+    /// one wake-up per batch of writes.
+    pub fn recorded(&self) {
         let wake = {
             let mut u = self.unexpanded.lock();
             let first = u.1.is_none();
@@ -52,7 +47,6 @@ impl Outbox {
         if wake {
             self.wake.notify_one();
         }
-        Ok(())
     }
 
     /// [`Self::expand`] when writes wait, inside the caller's transaction (which the caller
@@ -251,6 +245,18 @@ impl Outbox {
         self.next_seq.fetch_max(seq, Ordering::Relaxed);
         Ok(head)
     }
+}
+
+/// Stores a write's recipe in the caller's transaction; [`Outbox::recorded`] follows its commit.
+pub fn insert_recipe(tx: &rusqlite::Transaction<'_>, recipe: &Recipe) -> ApiResult<()> {
+    let json = serde_json::to_string(recipe).internal("recording events")?;
+    // `first_seq` is the table's rowid: a new row takes the next one, so the rows keep the
+    // order of the writes (they are numbered when spread).
+    tx.prepare_cached(
+        "INSERT INTO event_writes (first_seq, created, parts, recipe) VALUES (NULL, ?1, x'', ?2)",
+    )?
+    .execute(params![crate::api::now_epoch(), json])?;
+    Ok(())
 }
 
 /// Appends one row to a write's `parts` in the previous format: its strings length-prefixed
