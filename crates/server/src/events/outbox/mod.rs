@@ -184,6 +184,8 @@ pub struct Outbox {
     unexpanded: Mutex<(usize, Option<Instant>)>,
     /// `--webhook`: ref moves' events are posted there too.
     webhook: Option<String>,
+    /// Held while recorded writes are read, rendered and spread: by one caller at a time.
+    spreading: Mutex<()>,
 }
 
 const STATUS_PENDING: &str = "pending";
@@ -214,6 +216,9 @@ const RECORD_WAIT: Duration = Duration::from_millis(100);
 /// much later, and a burst of writes wakes the deliverer once per batch.
 const EXPAND_BATCH: usize = 64;
 const EXPAND_WAIT: Duration = Duration::from_millis(10);
+
+/// Recorded writes spread per transaction (with ten triggers, 88 rows).
+const SPREAD_CHUNK: usize = 8;
 
 fn target_index(t: Target) -> usize {
     match t {
@@ -248,6 +253,7 @@ impl Outbox {
             next_seq: AtomicI64::new(1),
             unexpanded: Mutex::new((0, None)),
             webhook: config.webhook.as_ref().map(|h| h.url.clone()),
+            spreading: Mutex::new(()),
         };
         // Numbering continues past every number ever given (AUTOINCREMENT's record keeps
         // those of pruned rows).
@@ -308,7 +314,10 @@ impl Outbox {
             }
         }
         // Then what writes recorded before the stop, after those rows.
-        store.write_after_ref_move(|tx| outbox.expand(tx))?;
+        let prepared = outbox.prepare(store)?;
+        for chunk in prepared.chunks(SPREAD_CHUNK) {
+            store.write_after_ref_move(|tx| outbox.spread(tx, chunk))?;
+        }
         let pending = outbox.pending();
         if pending > 0 {
             tracing::info!(
@@ -507,9 +516,13 @@ impl Outbox {
     /// Writes, in one transaction, the recorded writes' rows (queued for delivery) and the
     /// delivery outcomes decided since the last time. False when they could not be written.
     pub fn flush_records(&self, store: &Store) -> bool {
+        let _spreading = self.spreading.lock();
+        let prepared = self.prepare_waiting(store);
         let Unrecorded { marks, .. } = std::mem::take(&mut *self.unrecorded.lock());
-        let written = store.write_after_ref_move(|tx| {
-            self.expand_in(tx)?;
+        let mut chunks = prepared.iter().flat_map(|p| p.chunks(SPREAD_CHUNK));
+        let first = chunks.next().unwrap_or_default();
+        let mut written = store.write_after_ref_move(|tx| {
+            self.spread(tx, first)?;
             if !marks.is_empty() {
                 let mut mark = tx.prepare_cached(
                     "UPDATE event_outbox SET status = ?2, attempts = ?3, last_error = ?4,
@@ -521,10 +534,19 @@ impl Outbox {
             }
             Ok(())
         });
+        for chunk in chunks {
+            if written.is_err() {
+                break;
+            }
+            written = store.write_after_ref_move(|tx| self.spread(tx, chunk));
+        }
         if let Err(e) = &written {
             // The rows stay pending on disk: after a restart they are delivered again, which
-            // at-least-once allows.
+            // at-least-once allows. The recorded writes are spread by a later call.
             tracing::warn!(error = %e, "could not record event deliveries");
+            if prepared.is_some() {
+                self.unspread((1, Some(Instant::now())));
+            }
         }
         written.is_ok()
     }

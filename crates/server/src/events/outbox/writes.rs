@@ -16,8 +16,26 @@ use rusqlite::params;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
+/// Recorded writes read and rendered (`None`: a write of the previous format, whose rows are
+/// rendered already), up to the last one read.
+pub(super) struct Prepared {
+    writes: Vec<(Written, Option<Vec<NewRow>>)>,
+}
+
+impl Prepared {
+    /// The writes in groups of at most `n`, each spread in a transaction of its own: the
+    /// database's write lock is held for a few writes' rows at a time, never for a whole
+    /// backlog, while API writes wait for it.
+    pub(super) fn chunks(
+        &self,
+        n: usize,
+    ) -> impl Iterator<Item = &[(Written, Option<Vec<NewRow>>)]> {
+        self.writes.chunks(n.max(1))
+    }
+}
+
 /// A recorded write, read back for spreading.
-struct Written {
+pub(super) struct Written {
     first_seq: i64,
     created: f64,
     /// Rows of the previous format (numbered, with statuses); empty for a recipe.
@@ -49,42 +67,74 @@ impl Outbox {
         }
     }
 
-    /// [`Self::expand`] when writes wait, inside the caller's transaction (which the caller
-    /// commits or rolls back as one: on a rollback the writes stay recorded and are spread by
-    /// a later call, and rows queued meanwhile are delivered twice, which at-least-once allows).
-    pub(super) fn expand_in(&self, tx: &rusqlite::Transaction<'_>) -> ApiResult<()> {
+    /// Reads and renders the recorded writes when some wait (outside the database's write
+    /// lock: rendering ten trigger records per write there held back the writes waiting for
+    /// it), for [`Self::spread`]. On failure the writes stay recorded for a later call.
+    pub(super) fn prepare_waiting(&self, store: &Store) -> Option<Prepared> {
         let taken = std::mem::take(&mut *self.unexpanded.lock());
-        if taken.1.is_none() {
-            return Ok(());
+        taken.1?;
+        match self.prepare(store) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read the recorded events");
+                self.unspread(taken);
+                None
+            }
         }
-        let result = self.expand(tx);
-        if result.is_err() {
-            let mut u = self.unexpanded.lock();
-            u.0 += taken.0;
-            u.1 = u.1.min(taken.1).or(taken.1);
-        }
-        result
     }
 
-    /// Spreads every recorded write into `event_outbox` rows and queues the pending ones.
-    pub(super) fn expand(&self, tx: &rusqlite::Transaction<'_>) -> ApiResult<()> {
-        let writes: Vec<Written> = {
-            let mut stmt = tx.prepare_cached(
+    /// Counts writes taken for spreading as waiting again (their transaction failed).
+    pub(super) fn unspread(&self, taken: (usize, Option<Instant>)) {
+        let mut u = self.unexpanded.lock();
+        u.0 += taken.0;
+        u.1 = u.1.min(taken.1).or(taken.1);
+    }
+
+    /// Every recorded write, in order, rendered into its rows.
+    pub(super) fn prepare(&self, store: &Store) -> ApiResult<Prepared> {
+        let written: Vec<Written> = store.read(|conn| {
+            let mut stmt = conn.prepare_cached(
                 "SELECT first_seq, created, parts, recipe FROM event_writes ORDER BY first_seq",
             )?;
-            stmt.query_map([], |row| {
-                Ok(Written {
-                    first_seq: row.get(0)?,
-                    created: row.get(1)?,
-                    parts: row.get(2)?,
-                    recipe: row.get(3)?,
-                })
-            })?
-            .collect::<Result<_, _>>()?
-        };
-        if writes.is_empty() {
+            Ok(stmt
+                .query_map([], |row| {
+                    Ok(Written {
+                        first_seq: row.get(0)?,
+                        created: row.get(1)?,
+                        parts: row.get(2)?,
+                        recipe: row.get(3)?,
+                    })
+                })?
+                .collect::<Result<_, _>>()?)
+        })?;
+        let writes = written
+            .into_iter()
+            .map(|w| match &w.recipe {
+                Some(json) => match serde_json::from_str::<Recipe>(json) {
+                    Ok(recipe) => (w, Some(recipe.render(self.webhook.as_deref()))),
+                    Err(e) => {
+                        tracing::error!(error = %e, "a recorded write's events are unreadable");
+                        (w, Some(Vec::new()))
+                    }
+                },
+                None => (w, None),
+            })
+            .collect();
+        Ok(Prepared { writes })
+    }
+
+    /// Inserts prepared writes' rows into `event_outbox` and queues the pending ones, in the
+    /// caller's transaction (committed or rolled back as one: on a rollback the writes stay
+    /// recorded and are spread again, and rows queued meanwhile are delivered twice, which
+    /// at-least-once allows). One spreader at a time (`Outbox::spreading`).
+    pub(super) fn spread(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        writes: &[(Written, Option<Vec<NewRow>>)],
+    ) -> ApiResult<()> {
+        let Some(last) = writes.last().map(|(w, _)| w.first_seq) else {
             return Ok(());
-        }
+        };
         let mut insert = tx.prepare_cached(
             "INSERT INTO event_outbox (seq, created, account, region, repository_id,
                  repository_name, format, target, destination, event_name, payload, status,
@@ -94,25 +144,22 @@ impl Outbox {
         let mut q = self.queues.lock();
         let mut wake = false;
         let mut dropped = 0;
-        for w in writes {
-            match &w.recipe {
-                Some(json) => match serde_json::from_str::<Recipe>(json) {
-                    Ok(recipe) => {
-                        let rows = recipe.render(self.webhook.as_deref());
-                        let (head, drops) =
-                            self.admit(tx, &mut insert, &mut q, w.created, &rows)?;
-                        wake |= head;
-                        dropped += drops;
-                    }
-                    Err(e) => {
-                        tracing::error!(error = %e, "a recorded write's events are unreadable")
-                    }
-                },
-                None => wake |= self.spread_parts(&mut insert, &mut q, &w)?,
+        for (w, rows) in writes {
+            match rows {
+                Some(rows) => {
+                    let (head, drops) = self.admit(tx, &mut insert, &mut q, w.created, rows)?;
+                    wake |= head;
+                    dropped += drops;
+                }
+                None => wake |= self.spread_parts(&mut insert, &mut q, w)?,
             }
         }
         drop(q);
-        tx.execute("DELETE FROM event_writes", [])?;
+        // Writes recorded since the read keep their rows for the next call.
+        tx.execute(
+            "DELETE FROM event_writes WHERE first_seq <= ?1",
+            params![last],
+        )?;
         if dropped > 0 {
             tracing::warn!(
                 dropped,
