@@ -462,7 +462,7 @@ pub fn after_ref_moves(
         .filter_map(|u| u.ref_name.strip_prefix("refs/heads/"))
         .collect();
     let mut new_default = None;
-    let updated = state.store.update_after_ref_move_and(
+    let updated = state.store.update_after_ref_move(
         id,
         |r| {
             r.last_modified_date = now;

@@ -223,22 +223,10 @@ impl Store {
     /// Like [`Self::update`] for bookkeeping that follows a ref move (lastModifiedDate, the
     /// first default branch): committed without the extra WAL fsync. It still survives a
     /// `kill -9` (the WAL is written before the answer); like the ref itself, which git and
-    /// gix move by rename without fsync, only a power loss could undo it.
+    /// gix move by rename without fsync, only a power loss could undo it. `also` is written
+    /// in the same transaction (the outbox's record of the move: one commit instead of two on
+    /// every write's path), and runs even when the record itself is unchanged.
     pub fn update_after_ref_move<F>(
-        &self,
-        id: &str,
-        change: F,
-    ) -> ApiResult<Option<Arc<RepoRecord>>>
-    where
-        F: FnOnce(&mut RepoRecord) -> ApiResult<()>,
-    {
-        self.update_with(id, change, Sync::Normal, None)
-    }
-
-    /// [`Self::update_after_ref_move`], with `also` written in the same transaction (the
-    /// outbox's record of the move: one commit instead of two on every write's path). `also`
-    /// runs even when the record itself is unchanged.
-    pub fn update_after_ref_move_and<F>(
         &self,
         id: &str,
         change: F,

@@ -314,10 +314,7 @@ impl Outbox {
             }
         }
         // Then what writes recorded before the stop, after those rows.
-        let prepared = outbox.prepare(store)?;
-        for chunk in prepared.chunks(SPREAD_CHUNK) {
-            store.write_after_ref_move(|tx| outbox.spread(tx, chunk))?;
-        }
+        outbox.spread_all(store, &outbox.prepare(store)?)?;
         let pending = outbox.pending();
         if pending > 0 {
             tracing::info!(
@@ -518,12 +515,21 @@ impl Outbox {
     pub fn flush_records(&self, store: &Store) -> bool {
         let _spreading = self.spreading.lock();
         let prepared = self.prepare_waiting(store);
+        let spread = match &prepared {
+            Some(p) => self.spread_all(store, p),
+            None => Ok(()),
+        };
+        if spread.is_err() {
+            // The recorded writes not spread are spread by a later call.
+            self.unspread((1, Some(Instant::now())));
+        }
+        // The outcomes follow the rows they mark (a delivery's row was queued by a spread).
         let Unrecorded { marks, .. } = std::mem::take(&mut *self.unrecorded.lock());
-        let mut chunks = prepared.iter().flat_map(|p| p.chunks(SPREAD_CHUNK));
-        let first = chunks.next().unwrap_or_default();
-        let mut written = store.write_after_ref_move(|tx| {
-            self.spread(tx, first)?;
-            if !marks.is_empty() {
+        let written = spread.and_then(|()| {
+            if marks.is_empty() {
+                return Ok(());
+            }
+            store.write_after_ref_move(|tx| {
                 let mut mark = tx.prepare_cached(
                     "UPDATE event_outbox SET status = ?2, attempts = ?3, last_error = ?4,
                          delivered = ?5 WHERE seq = ?1",
@@ -531,22 +537,13 @@ impl Outbox {
                 for m in &marks {
                     mark.execute(params![m.seq, m.status, m.attempts, m.error, m.delivered])?;
                 }
-            }
-            Ok(())
+                Ok(())
+            })
         });
-        for chunk in chunks {
-            if written.is_err() {
-                break;
-            }
-            written = store.write_after_ref_move(|tx| self.spread(tx, chunk));
-        }
         if let Err(e) = &written {
             // The rows stay pending on disk: after a restart they are delivered again, which
-            // at-least-once allows. The recorded writes are spread by a later call.
+            // at-least-once allows.
             tracing::warn!(error = %e, "could not record event deliveries");
-            if prepared.is_some() {
-                self.unspread((1, Some(Instant::now())));
-            }
         }
         written.is_ok()
     }

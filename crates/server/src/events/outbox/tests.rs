@@ -47,7 +47,8 @@ fn open(dir: &std::path::Path, max_pending: usize) -> (Store, Outbox) {
     (store, outbox)
 }
 
-fn statuses(store: &Store, outbox: &Outbox) -> Vec<(String, String)> {
+/// The newest 100 rows, oldest first, as `GET /_events` lists them.
+fn listed(store: &Store, outbox: &Outbox) -> Vec<Value> {
     outbox
         .list(
             store,
@@ -57,6 +58,10 @@ fn statuses(store: &Store, outbox: &Outbox) -> Vec<(String, String)> {
             },
         )
         .unwrap()
+}
+
+fn statuses(store: &Store, outbox: &Outbox) -> Vec<(String, String)> {
+    listed(store, outbox)
         .iter()
         .map(|v| {
             (
@@ -234,15 +239,7 @@ fn recorded_writes_become_rows_after_a_crash_and_numbering_continues() {
     outbox
         .record(&store, &Recipe::Rows(vec![row("r", Target::Sns, "c")]))
         .unwrap();
-    let listed = outbox
-        .list(
-            &store,
-            &ListFilter {
-                limit: 100,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    let listed = listed(&store, &outbox);
     let ids: Vec<i64> = listed.iter().map(|v| v["id"].as_i64().unwrap()).collect();
     assert_eq!(ids, [1, 2, 3, 4]);
     assert_eq!(listed[1]["status"], "undeliverable");
@@ -300,15 +297,7 @@ fn writes_recorded_by_the_previous_version_are_spread_with_their_numbers() {
     outbox
         .enqueue(&store, vec![row("r", Target::Sns, "new")])
         .unwrap();
-    let listed = outbox
-        .list(
-            &store,
-            &ListFilter {
-                limit: 100,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    let listed = listed(&store, &outbox);
     let ids: Vec<i64> = listed.iter().map(|v| v["id"].as_i64().unwrap()).collect();
     assert_eq!(ids, [7, 8, 9], "numbering continues after the old rows");
     assert_eq!(listed[1]["status"], "undeliverable");

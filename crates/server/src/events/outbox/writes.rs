@@ -22,20 +22,8 @@ pub(super) struct Prepared {
     writes: Vec<(Written, Option<Vec<NewRow>>)>,
 }
 
-impl Prepared {
-    /// The writes in groups of at most `n`, each spread in a transaction of its own: the
-    /// database's write lock is held for a few writes' rows at a time, never for a whole
-    /// backlog, while API writes wait for it.
-    pub(super) fn chunks(
-        &self,
-        n: usize,
-    ) -> impl Iterator<Item = &[(Written, Option<Vec<NewRow>>)]> {
-        self.writes.chunks(n.max(1))
-    }
-}
-
 /// A recorded write, read back for spreading.
-pub(super) struct Written {
+struct Written {
     first_seq: i64,
     created: f64,
     /// Rows of the previous format (numbered, with statuses); empty for a recipe.
@@ -123,11 +111,21 @@ impl Outbox {
         Ok(Prepared { writes })
     }
 
+    /// Spreads prepared writes `SPREAD_CHUNK` at a time, each group in a transaction of its
+    /// own: the database's write lock is held for a few writes' rows at a time, never for a
+    /// whole backlog, while API writes wait for it.
+    pub(super) fn spread_all(&self, store: &Store, p: &Prepared) -> ApiResult<()> {
+        for chunk in p.writes.chunks(super::SPREAD_CHUNK) {
+            store.write_after_ref_move(|tx| self.spread(tx, chunk))?;
+        }
+        Ok(())
+    }
+
     /// Inserts prepared writes' rows into `event_outbox` and queues the pending ones, in the
     /// caller's transaction (committed or rolled back as one: on a rollback the writes stay
     /// recorded and are spread again, and rows queued meanwhile are delivered twice, which
     /// at-least-once allows). One spreader at a time (`Outbox::spreading`).
-    pub(super) fn spread(
+    fn spread(
         &self,
         tx: &rusqlite::Transaction<'_>,
         writes: &[(Written, Option<Vec<NewRow>>)],
@@ -197,7 +195,12 @@ impl Outbox {
         } else {
             Vec::new()
         };
-        let reason = self.drop_reason();
+        // Only a write past the cap pays for the message.
+        let reason = if overflow > 0 {
+            self.drop_reason()
+        } else {
+            String::new()
+        };
         if !made_room.is_empty() {
             let mut stmt = tx.prepare_cached(
                 "UPDATE event_outbox SET status = 'dropped', last_error = ?2
@@ -246,7 +249,7 @@ impl Outbox {
         Ok((head, overflow))
     }
 
-    pub(super) fn drop_reason(&self) -> String {
+    fn drop_reason(&self) -> String {
         format!(
             "dropped undelivered: more than {} events were waiting for delivery",
             self.max_pending
