@@ -47,17 +47,23 @@ impl Node {
     }
 }
 
-/// The versions of `path` reachable from `start`, newest first.
+/// The versions of `path` reachable from `start`, newest first, and whether that is all of
+/// them. With `enough`, the walk may stop once it has that many versions and they are final:
+/// while the file's graph is a single chain (no merge of two versions, one path followed), the
+/// order of what was found cannot change, because every commit not walked yet is older than
+/// all of it. A page of a long history (a file changed by every commit) then costs the page's
+/// commits instead of the whole history.
 pub fn file_versions(
     repo: &gix::Repository,
     index: &mut HistoryIndex,
     start: ObjectId,
     path: &str,
-) -> ApiResult<Vec<Version>> {
+    enough: Option<usize>,
+) -> ApiResult<(Vec<Version>, bool)> {
     let w = index;
     let start = w.number(repo, start)?;
     let Some(first) = w.file_at(repo, start, path)? else {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), true));
     };
     let mut paths: Vec<String> = vec![path.to_owned()];
     let mut split: Vec<Components> = vec![Components::new(path)];
@@ -77,6 +83,7 @@ pub fn file_versions(
     });
     seen.insert(key(start, 0), 0);
     let mut queue = vec![0u32];
+    let (mut chain, mut found, mut complete) = (true, 0usize, true);
 
     // Phase 1: the file's part of the history graph.
     let mut targets: Vec<(u32, u32, Entry)> = Vec::new();
@@ -140,9 +147,17 @@ pub fn file_versions(
                 }
             }
         }
+        if nodes[n as usize].is_version {
+            found += 1;
+        }
+        chain &= targets.len() <= 1;
         for &(commit, path, blob) in &targets {
             let target = match seen.get(&key(commit, path)) {
-                Some(&i) => i,
+                Some(&i) => {
+                    // Two lines of the graph meet: their order depends on what lies below.
+                    chain = false;
+                    i
+                }
                 None => {
                     nodes.push(Node {
                         commit,
@@ -159,6 +174,10 @@ pub fn file_versions(
                 }
             };
             nodes[n as usize].add_edge(target);
+        }
+        if chain && enough.is_some_and(|e| found >= e) && !queue.is_empty() {
+            complete = false;
+            break;
         }
     }
 
@@ -204,7 +223,7 @@ pub fn file_versions(
             }
         }
     }
-    Ok(out)
+    Ok((out, complete))
 }
 
 /// Where a file with content `blob` came from when the parent has nothing at its path: a file
@@ -246,8 +265,13 @@ pub fn list_file_commit_history(
         match index.walk(start, &path) {
             Some(v) => v,
             None => {
-                let v = Arc::new(file_versions(&o.repo, &mut index, start, &path)?);
-                index.remember_walk(start, &path, v.clone());
+                // One version past the page tells whether there is a next page.
+                let enough = offset.saturating_add(page).saturating_add(1);
+                let (v, complete) = file_versions(&o.repo, &mut index, start, &path, Some(enough))?;
+                let v = Arc::new(v);
+                if complete {
+                    index.remember_walk(start, &path, v.clone());
+                }
                 v
             }
         }

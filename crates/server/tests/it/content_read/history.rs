@@ -166,6 +166,119 @@ async fn list_file_commit_history_follows_the_file() {
     assert_eq!(leading_slash.len(), expected.len());
 }
 
+/// Pages of a file whose versions form one chain (a rename on the way): the first pages are
+/// answered before the rest of the history is walked, and must be exactly the pages of the
+/// whole listing. Each page size starts from its own commit, so no walk is remembered from
+/// another page size.
+#[tokio::test]
+async fn list_file_commit_history_pages_of_a_chain() {
+    let (_server, client, url) = server_with("chain").await;
+    let mut w = Work::new(&url);
+    let mut ids = Vec::new();
+    for i in 0..9 {
+        w.write("f.txt", format!("version {i}\n"));
+        if i % 3 == 0 {
+            w.write("other.txt", format!("other {i}\n"));
+        }
+        ids.push(w.commit(&format!("f {i}")));
+        w.write("other.txt", format!("other only {i}\n"));
+        w.commit(&format!("other {i}"));
+    }
+    w.ok(&["mv", "f.txt", "g.txt"]);
+    ids.push(w.commit("rename f to g"));
+    for i in 0..3 {
+        w.write("g.txt", format!("g {i}\n"));
+        ids.push(w.commit(&format!("g {i}")));
+    }
+    ids.reverse();
+    let mut starts = Vec::new();
+    for i in 0..5 {
+        w.write("other.txt", format!("after {i}\n"));
+        starts.push(w.commit(&format!("after {i}")));
+    }
+    w.push(&["main"]);
+
+    let expected_paths: Vec<&str> = (0..ids.len())
+        .map(|k| if k < 4 { "g.txt" } else { "f.txt" })
+        .collect();
+    for (page, start) in (1..=5).zip(&starts) {
+        let paged = history(&client, "chain", Some(start), "g.txt", Some(page)).await;
+        let commits: Vec<&str> = paged.iter().map(|(v, _)| v.0.as_str()).collect();
+        assert_eq!(
+            commits,
+            ids.iter().map(String::as_str).collect::<Vec<_>>(),
+            "pages of {page}"
+        );
+        let paths: Vec<&str> = paged.iter().map(|(v, _)| v.2.as_str()).collect();
+        assert_eq!(paths, expected_paths, "pages of {page}");
+        for (k, (v, _)) in paged.iter().enumerate() {
+            let children: BTreeSet<String> = ids[..k].last().cloned().into_iter().collect();
+            assert_eq!(v.3, children, "children of version {k}, pages of {page}");
+            assert_eq!(v.1, w.rev(&format!("{}:{}", v.0, v.2)));
+        }
+        // Asked whole afterwards (remembered or walked again), the same list.
+        let whole = history(&client, "chain", Some(start), "g.txt", None).await;
+        assert_eq!(
+            whole.into_iter().map(|(v, _)| v).collect::<Vec<_>>(),
+            paged.into_iter().map(|(v, _)| v).collect::<Vec<_>>()
+        );
+    }
+    // The first page alone says there is more, and the next page follows on.
+    let first = client
+        .list_file_commit_history()
+        .repository_name("chain")
+        .file_path("g.txt")
+        .max_results(2)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.revision_dag().len(), 2);
+    assert!(first.next_token().is_some());
+}
+
+/// Pages across a merge where both sides changed the file: below the merge the two sides
+/// interleave by date, so no page may be answered from one side walked alone.
+#[tokio::test]
+async fn list_file_commit_history_pages_across_a_merge() {
+    let (_server, client, url) = server_with("merged").await;
+    let mut w = Work::new(&url);
+    let ten = numbered(1..=10);
+    w.write("h.txt", &ten);
+    w.commit("base");
+    w.ok(&["checkout", "-q", "-b", "side"]);
+    w.write("h.txt", ten.replace("line 9\n", "line nine\n"));
+    w.commit("side 1");
+    w.write("h.txt", ten.replace("line 9\n", "line 9!\n"));
+    w.commit("side 2");
+    w.ok(&["checkout", "-q", "main"]);
+    w.write("h.txt", ten.replace("line 1\n", "line one\n"));
+    w.commit("main 1");
+    w.merge("side", "merge side");
+    for i in 0..2 {
+        w.write("h.txt", format!("{ten}after {i}\n"));
+        w.commit(&format!("after {i}"));
+    }
+    let mut starts = Vec::new();
+    for i in 0..4 {
+        w.write("other.txt", format!("{i}\n"));
+        starts.push(w.commit(&format!("other {i}")));
+    }
+    w.push(&["main", "side"]);
+    let log = w.ok(&["log", "--format=%H", "main", "--", "h.txt"]);
+    let expected: Vec<&str> = log.lines().collect();
+    assert_eq!(expected.len(), 7);
+    for (page, start) in (1..=4).zip(&starts) {
+        let paged = history(&client, "merged", Some(start), "h.txt", Some(page)).await;
+        let commits: Vec<&str> = paged.iter().map(|(v, _)| v.0.as_str()).collect();
+        assert_eq!(commits, expected, "pages of {page}");
+        let whole = history(&client, "merged", Some(start), "h.txt", None).await;
+        assert_eq!(
+            whole.into_iter().map(|(v, _)| v).collect::<Vec<_>>(),
+            paged.into_iter().map(|(v, _)| v).collect::<Vec<_>>()
+        );
+    }
+}
+
 #[tokio::test]
 async fn list_file_commit_history_errors() {
     let (_server, client, url) = server_with("history").await;
