@@ -7,6 +7,7 @@
 #   * the first ListFileCommitHistory on a freshly started server vs
 #     `git log --format=%H -- PATH` on the same stored repository;
 #   * the cost of the maintenance run that followed the push.
+# ONLY_PUSH=1 stops after the pushes.
 # Needs hyperfine, curl, python3 and apt-get (the gnulib package is fetched from Debian once).
 source "$(dirname "$0")/common.sh"
 build
@@ -52,6 +53,13 @@ IL="python3 $ROOT/bench/interleave.py"
 $IL push "$RUNS" "rm -rf $RW/target.git && git init -q --bare $RW/target.git" \
   "git -C $SRC push -q --mirror file://$RW/target.git" \
   "$recreate" "git -C $SRC push -q --mirror $URL" | tee "$RW/results.txt"
+# The same, against a file:// target that checks what it receives as we do
+# (receive.fsckObjects, git's own `index-pack --strict`): the cost of the transport alone.
+$IL "push, both sides checking objects" "$RUNS" \
+  "rm -rf $RW/target.git && git init -q --bare $RW/target.git && git -C $RW/target.git config receive.fsckObjects true" \
+  "git -C $SRC push -q --mirror file://$RW/target.git" \
+  "$recreate" "git -C $SRC push -q --mirror $URL" | tee -a "$RW/results.txt"
+[ "${ONLY_PUSH:-0}" = 1 ] && exit 0
 
 ID=$(api GetRepository "{\"repositoryName\":\"$NAME\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["repositoryMetadata"]["repositoryId"])')
 STORED="$DATA/repos/$ID.git"
