@@ -10,7 +10,12 @@ push). Then: deliveries per second to moto, for trigger
 records (SNS Publish) and for EventBridge events (PutEvents, 10 per call).
 
 Run through bench/events.sh (it builds the release binaries and picks moto's Python, which has
-boto3). Settings: ROUNDS, N_PUT, N_PUSH, PACE_MS, DRAIN_WRITES.
+boto3). Settings: ROUNDS, N_PUT, N_PUSH, PACE_MS, DRAIN_WRITES, MAINTENANCE.
+
+Background maintenance is off in all three servers unless MAINTENANCE=true: it is the same in
+each configuration, but it starts when a repository has gathered enough new objects, so it
+lands on whichever server is being measured at that moment (git's maintenance took 30-40 % of
+a core during PutFile runs), which is noise in a comparison of the event configurations.
 """
 
 import json
@@ -38,6 +43,7 @@ N_PUT = int(os.environ.get("N_PUT", "100"))
 N_PUSH = int(os.environ.get("N_PUSH", "15"))
 DRAIN_WRITES = int(os.environ.get("DRAIN_WRITES", "100"))
 PACE_MS = int(os.environ.get("PACE_MS", "20"))
+MAINTENANCE = os.environ.get("MAINTENANCE", "false")
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
 GIT_ENV = dict(
@@ -141,7 +147,7 @@ def main():
         env = dict(os.environ, CODECOMMIT_LOCAL_LOG="warn")
         for var in ["AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SNS", "AWS_ENDPOINT_URL_EVENTBRIDGE"]:
             env.pop(var, None)
-        _, url = spawn([BIN, "--port", "0", "--data-dir", data, *extra], env=env, ready=r"listening on (http://[0-9.:]+)")
+        _, url = spawn([BIN, "--port", "0", "--data-dir", data, "--maintenance", MAINTENANCE, *extra], env=env, ready=r"listening on (http://[0-9.:]+)")
         url = url.replace("listening on ", "")
         api(url, "CreateRepository", {"repositoryName": "bench"})
         work = os.path.join(WORK, f"events-{name}-work")

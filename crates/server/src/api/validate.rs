@@ -291,9 +291,18 @@ pub fn folder_path(v: &Option<String>) -> ApiResult<String> {
     })
 }
 
-/// For messages: control characters escaped, long values cut.
+/// For messages: the value as sent (AWS echoes it), but with control characters escaped and
+/// long values cut. Quotes and non-ASCII letters stay as they are: the JSON encoding of the
+/// message carries them.
 pub fn printable(s: &str) -> String {
-    let mut out: String = s.chars().take(200).flat_map(char::escape_default).collect();
+    let mut out = String::with_capacity(s.len().min(800));
+    for c in s.chars().take(200) {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
     if s.chars().count() > 200 {
         out.push('…');
     }
@@ -303,6 +312,13 @@ pub fn printable(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn printable_keeps_what_was_sent_but_control_characters() {
+        assert_eq!(printable("brü 'a\"b'"), "brü 'a\"b'");
+        assert_eq!(printable("a\tb\nc\u{1b}"), "a\\tb\\nc\\u{1b}");
+        assert_eq!(printable(&"é".repeat(300)), format!("{}…", "é".repeat(200)));
+    }
 
     #[test]
     fn repository_names() {

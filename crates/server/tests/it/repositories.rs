@@ -168,6 +168,16 @@ async fn create_rejects_invalid_names() {
     }
     assert!(list_names(&client).await.is_empty());
 
+    // The message echoes the name as sent (not escaped the way Rust debug-prints it).
+    let err = client
+        .create_repository()
+        .repository_name("ümlaut\"q")
+        .send()
+        .await
+        .unwrap_err();
+    let message = aws_sdk_codecommit::error::ProvideErrorMetadata::message(&err).unwrap_or("");
+    assert!(message.contains("ümlaut\"q"), "{message}");
+
     // The boundaries that are allowed.
     let hundred = "y".repeat(100);
     for name in [hundred.as_str(), "a", "My_App.v2-x"] {
