@@ -51,10 +51,11 @@ pub const HIDDEN_REF_PREFIX: &str = "refs/codecommit-local/";
 /// The hooks receive-pack runs (`core.hooksPath` is set per command, so API writes and other
 /// git commands never run them). They are plain shell: each costs one fork per push.
 ///
-/// * `pre-receive` refuses pushes of more than 4,000 refs (CodeCommit quota) and pushes that
+/// * `pre-receive` refuses pushes of more than 4,000 refs (CodeCommit quota), pushes that
 ///   delete the default branch, which CodeCommit does not allow (User Guide, "Delete a
-///   branch"). git's own "current branch" check is switched off so this message is the one
-///   users see.
+///   branch"), and branches the API could not name (more than 256 characters, or exactly 40
+///   hex digits). git's own "current branch" check is switched off so this message is the
+///   one users see.
 /// * `post-receive` copies git's "old new ref" lines into the file the server names in
 ///   `CODECOMMIT_LOCAL_EVENTS`. receive-pack runs it after the refs moved and before it exits,
 ///   so when the child is gone the file holds exactly the ref changes the push applied.
@@ -66,7 +67,23 @@ const HOOKS: &[(&str, &str)] = &[
 n=0
 while read -r old new ref; do
   n=$((n + 1))
-  case "$new" in *[!0]*) continue ;; esac
+  case "$new" in *[!0]*)
+    # A created or moved branch must have a name the API accepts (facts §1, names).
+    case "$ref" in refs/heads/*)
+      b=${ref#refs/heads/}
+      if [ "${#b}" -gt 256 ]; then
+        echo "error: branch names can be at most 256 characters long: $b" >&2
+        exit 1
+      fi
+      if [ "${#b}" -eq 40 ]; then
+        case "$b" in *[!0-9a-fA-F]*) ;; *)
+          echo "error: branch names of exactly 40 hexadecimal characters are not allowed: $b" >&2
+          exit 1 ;;
+        esac
+      fi ;;
+    esac
+    continue ;;
+  esac
   if [ -n "$CODECOMMIT_LOCAL_DEFAULT_BRANCH" ] && [ "$ref" = "refs/heads/$CODECOMMIT_LOCAL_DEFAULT_BRANCH" ]; then
     echo "error: $CODECOMMIT_LOCAL_DEFAULT_BRANCH is the default branch of this repository and cannot be deleted. Make another branch the default branch first." >&2
     exit 1

@@ -552,6 +552,48 @@ async fn deleting_the_default_branch_by_push_is_refused() {
 }
 
 #[tokio::test]
+async fn pushed_branch_names_follow_the_api_rules() {
+    let (server, url) = server_with_repo("r").await;
+    let git = Git::new();
+    let work = git.push_new(&url, "work", &[&[("a", "a")]]);
+    // Exactly 40 hex digits, or more than 256 characters: names the API refuses
+    // (InvalidBranchNameException) are refused by a push too, and nothing moves.
+    let hex40 = "aaaaaaaaaabbbbbbbbbbccccccccccdddddddddd";
+    let long = format!("{}y", "x/".repeat(128));
+    assert_eq!(long.len(), 257);
+    for name in [hex40, long.as_str()] {
+        let stderr = git.fails(
+            &work,
+            &["push", "origin", &format!("HEAD:refs/heads/{name}")],
+        );
+        assert!(stderr.contains("[remote rejected]"), "{stderr}");
+        assert!(
+            git.remote_ref(&url, &format!("refs/heads/{name}"))
+                .is_none()
+        );
+    }
+    // One digit short, or 256 characters, are branch names like any other.
+    let hex39 = &hex40[..39];
+    let at_limit = format!("{}yz", "x/".repeat(127));
+    assert_eq!(at_limit.len(), 256);
+    for name in [hex39, at_limit.as_str()] {
+        git.ok(
+            &work,
+            &["push", "-q", "origin", &format!("HEAD:refs/heads/{name}")],
+        );
+        let got = server
+            .client()
+            .get_branch()
+            .repository_name("r")
+            .branch_name(name)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(got.branch().and_then(|b| b.branch_name()), Some(name));
+    }
+}
+
+#[tokio::test]
 async fn refusing_to_delete_the_default_branch_says_why() {
     let (_server, url) = server_with_repo("r").await;
     let git = Git::new();
