@@ -406,6 +406,10 @@ pub fn create_commit(ctx: &Ctx<'_>, input: CreateCommitInput) -> ApiResult<Creat
     let tip = check_parent(&o, branch, &input.parent_commit_id, false)?;
     let base = base_tree(&o, tip)?;
     let mut edit = TreeEdit::new(&o.repo, base);
+    // Source files are read from the parent commit: the request is one change set against
+    // it, so neither the order of the entries nor another entry's delete or move changes
+    // what a copy or move takes.
+    let mut parent_view = TreeEdit::new(&o.repo, base);
 
     for path in &delete_paths {
         if edit.delete(path)?.is_none() {
@@ -426,7 +430,7 @@ pub fn create_commit(ctx: &Ctx<'_>, input: CreateCommitInput) -> ApiResult<Creat
                 None,
             ),
             (None, Some((src, is_move))) => {
-                let Some(entry) = edit.current(src)?.filter(Entry::is_blob_like) else {
+                let Some(entry) = parent_view.current(src)?.filter(Entry::is_blob_like) else {
                     bail!(
                         FileDoesNotExist,
                         "The source file {src} does not exist in branch {branch}."

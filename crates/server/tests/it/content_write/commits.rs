@@ -175,6 +175,71 @@ async fn create_commit_tree_equals_git() {
     );
 }
 
+/// The entries are one change set against the parent: a copy reads its source from the
+/// parent whatever the other entries move or delete, in either order.
+#[tokio::test]
+async fn create_commit_sources_are_read_from_the_parent() {
+    let (_server, client, url) = server_with("cs").await;
+    let git = Git::new();
+    let work = git.push_new(&url, "work", &[&[("src.txt", "s\n"), ("gone.txt", "g\n")]]);
+    let head = git.ok(&work, &["rev-parse", "HEAD"]);
+    let copy = |to: &str, from: &str, is_move: bool| {
+        PutFileEntry::builder()
+            .file_path(to)
+            .source_file(source(from, is_move))
+            .build()
+            .unwrap()
+    };
+    let names = |files: &[FileMetadata]| {
+        sorted_paths(files)
+            .into_iter()
+            .map(|(p, _, _)| p)
+            .collect::<Vec<_>>()
+    };
+    for branch in ["a", "b"] {
+        client
+            .create_branch()
+            .repository_name("cs")
+            .branch_name(branch)
+            .commit_id(&head)
+            .send()
+            .await
+            .unwrap();
+    }
+    let mut trees = Vec::new();
+    for moved_first in [true, false] {
+        let (first, second) = (
+            copy("moved.txt", "src.txt", true),
+            copy("copied.txt", "src.txt", false),
+        );
+        let (first, second) = if moved_first {
+            (first, second)
+        } else {
+            (second, first)
+        };
+        let out = client
+            .create_commit()
+            .repository_name("cs")
+            .branch_name(if moved_first { "a" } else { "b" })
+            .parent_commit_id(&head)
+            .put_files(first)
+            .put_files(second)
+            // A file deleted in the same commit can still be copied.
+            .put_files(copy("kept.txt", "gone.txt", false))
+            .delete_files(delete_entry("gone.txt"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            names(out.files_added()),
+            ["copied.txt", "kept.txt", "moved.txt"]
+        );
+        assert_eq!(names(out.files_deleted()), ["gone.txt", "src.txt"]);
+        trees.push(out.tree_id().unwrap().to_owned());
+    }
+    assert_eq!(trees[0], trees[1]);
+}
+
 #[tokio::test]
 async fn create_commit_errors() {
     let (server, client, url) = server_with("ce").await;
