@@ -67,10 +67,14 @@ fn conflict_metadata(o: &Opened, c: &Conflict) -> ApiResult<ConflictMetadata> {
             _ => Ok(false),
         }
     };
+    // What each side did to the file since the merge base; a side that left it as it was
+    // did no operation, and has none listed (a file can be described without conflicting).
     let op = |side: &Option<Entry>| match (&c.base, side) {
-        (None, _) => ChangeTypeEnum::A,
-        (Some(_), None) => ChangeTypeEnum::D,
-        _ => ChangeTypeEnum::M,
+        (None, None) => None,
+        (None, Some(_)) => Some(ChangeTypeEnum::A),
+        (Some(_), None) => Some(ChangeTypeEnum::D),
+        (Some(b), Some(s)) if b == s => None,
+        _ => Some(ChangeTypeEnum::M),
     };
     Ok(ConflictMetadata {
         file_path: Some(c.path.clone()),
@@ -99,8 +103,8 @@ fn conflict_metadata(o: &Opened, c: &Conflict) -> ApiResult<ConflictMetadata> {
         file_mode_conflict: Some(c.mode),
         object_type_conflict: Some(c.object_type),
         merge_operations: Some(MergeOperations {
-            source: Some(op(&c.source)),
-            destination: Some(op(&c.destination)),
+            source: op(&c.source),
+            destination: op(&c.destination),
         }),
     })
 }

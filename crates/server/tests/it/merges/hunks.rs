@@ -316,6 +316,31 @@ async fn batch_describe_and_conflict_paging() {
         .unwrap();
     assert_eq!(out.conflicts().len(), 1);
     assert_eq!(out.conflicts()[0].merge_hunks(), &single.merge_hunks()[..1]);
+    let ops = single
+        .conflict_metadata()
+        .unwrap()
+        .merge_operations()
+        .unwrap();
+    assert_eq!(ops.source(), Some(&ChangeTypeEnum::Modified));
+    assert_eq!(ops.destination(), Some(&ChangeTypeEnum::Modified));
+
+    // A file only the destination changed can be described: the source did nothing to it.
+    let clean = w
+        .client
+        .describe_merge_conflicts()
+        .repository_name(REPO)
+        .source_commit_specifier(c.src_branch())
+        .destination_commit_specifier(c.dst_branch())
+        .merge_option(MergeOption::ThreeWayMerge)
+        .file_path("clean.txt")
+        .send()
+        .await
+        .unwrap();
+    let m = clean.conflict_metadata().unwrap();
+    assert_eq!(flags(m), (false, false, false, 0));
+    let ops = m.merge_operations().unwrap();
+    assert_eq!(ops.source(), None);
+    assert_eq!(ops.destination(), Some(&ChangeTypeEnum::Modified));
 
     // A filePaths filter; a path in no commit is reported in errors.
     let out = batch(
