@@ -30,6 +30,17 @@ impl Event {
         }
     }
 
+    /// Who caused the event.
+    pub fn caller_arn(&self) -> &str {
+        match self {
+            Event::UnreferencedMergeCommit(e) => &e.caller_arn,
+            Event::PullRequest(e) => &e.caller_arn,
+            Event::Comment(e) => &e.caller_arn,
+            Event::Reaction(e) => &e.caller_arn,
+            Event::ApprovalRuleTemplate(e) => &e.caller_arn,
+        }
+    }
+
     pub fn region(&self) -> &str {
         match self {
             Event::UnreferencedMergeCommit(e) => &e.region,

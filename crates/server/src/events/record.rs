@@ -7,6 +7,7 @@ use super::eventbridge::{self, BusEvent, Repo};
 use super::outbox::{NewRow, Target};
 use super::triggers::{self, Destination, RecordHeader, Trigger};
 use super::{Event, MergeInfo, RefMoves, RefUpdate};
+use crate::identity::SessionTags;
 use crate::state::AppState;
 use crate::store::RepoRecord;
 use serde::{Deserialize, Serialize};
@@ -48,6 +49,9 @@ pub struct RefMovesRecipe {
     updates: Vec<RefUpdate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     merge: Option<MergeInfo>,
+    /// The caller's session tags, for the EventBridge events.
+    #[serde(default, skip_serializing_if = "SessionTags::is_empty")]
+    caller_tags: SessionTags,
 }
 
 impl Recipe {
@@ -100,7 +104,9 @@ impl Recipe {
             name: &r.repository_name,
         };
         for u in &r.updates {
-            let event = eventbridge::reference(&repo, u, &r.actor_arn, r.merge.as_ref(), r.time);
+            let mut event =
+                eventbridge::reference(&repo, u, &r.actor_arn, r.merge.as_ref(), r.time);
+            r.caller_tags.put_into(&mut event.detail);
             bus_rows(
                 webhook,
                 &event,
@@ -127,6 +133,10 @@ pub fn ref_moves(state: &AppState, rec: &RepoRecord, moves: &RefMoves) -> Recipe
         triggers: Vec::new(),
         updates: moves.updates.clone(),
         merge: moves.merge.clone(),
+        caller_tags: state
+            .identities
+            .tags_of(&moves.actor_arn)
+            .unwrap_or_default(),
     };
     if let Some(config) = state.triggers.get(&rec.id) {
         recipe.triggers = config
@@ -146,7 +156,10 @@ pub fn ref_moves(state: &AppState, rec: &RepoRecord, moves: &RefMoves) -> Recipe
 /// Records the deliveries of an event that is not a ref move.
 pub fn event(state: &AppState, event: &Event) {
     let time = crate::api::now_epoch();
-    let bus = eventbridge::from_event(event, time);
+    let mut bus = eventbridge::from_event(event, time);
+    if let Some(tags) = state.identities.tags_of(event.caller_arn()) {
+        tags.put_into(&mut bus.detail);
+    }
     let (id, name) = match event {
         Event::UnreferencedMergeCommit(e) => (
             Some(e.repository_id.clone()),

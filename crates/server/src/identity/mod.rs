@@ -21,7 +21,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::store::Store;
 use parking_lot::RwLock;
 use rusqlite::params;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -123,10 +123,40 @@ pub fn unique_id(prefix: &str, seed: &str) -> String {
     out
 }
 
+/// The session tags CodeCommit puts into its EventBridge events when a caller's session has
+/// them: `displayName` and `emailAddress` (facts §6, §8; User Guide, "Monitoring CodeCommit
+/// events": "if that information is available").
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionTags {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_address: Option<String>,
+}
+
+impl SessionTags {
+    pub fn is_empty(&self) -> bool {
+        self.display_name.is_none() && self.email_address.is_none()
+    }
+
+    /// Adds the tags to an event's `detail`.
+    pub fn put_into(&self, detail: &mut serde_json::Map<String, serde_json::Value>) {
+        if let Some(v) = &self.display_name {
+            detail.insert("displayName".into(), v.clone().into());
+        }
+        if let Some(v) = &self.email_address {
+            detail.insert("emailAddress".into(), v.clone().into());
+        }
+    }
+}
+
 /// An access key of the principals file, or one our STS issued.
 #[derive(Debug, Clone)]
 pub struct Credential {
     pub access_key_id: String,
+    /// Session tags CodeCommit copies into events (STS `Tags`, or the principals file).
+    pub tags: SessionTags,
     /// The secret a verifying mode checks signatures against.
     pub secret_access_key: Option<String>,
     /// Temporary credentials carry a session token.
@@ -175,6 +205,9 @@ pub struct PrincipalEntry {
     pub arn: String,
     /// What GetCallerIdentity reports; derived from the ARN when absent.
     pub user_id: Option<String>,
+    /// Put into events as a session's `displayName` / `emailAddress` tags would be.
+    pub display_name: Option<String>,
+    pub email_address: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -229,6 +262,9 @@ pub struct Identities {
     git_users: HashMap<String, GitCredential>,
     /// Temporary credentials our STS issued, by access key id (persisted in SQLite).
     sessions: RwLock<HashMap<String, Credential>>,
+    /// Session tags by caller ARN, for events (which name their caller by ARN): those of the
+    /// latest session issued for the ARN, or of its principals-file entry.
+    tags_by_arn: RwLock<HashMap<String, SessionTags>>,
     /// Derived SigV4 signing keys (see `verify`).
     signing_keys: RwLock<HashMap<verify::SigningKeyId, ring::hmac::Key>>,
 }
@@ -241,15 +277,24 @@ impl Identities {
     ) -> ApiResult<Identities> {
         let mut keys = HashMap::new();
         let mut git_users = HashMap::new();
+        let mut tags_by_arn = HashMap::new();
         if let Some(file) = file {
             for p in &file.principals {
                 let Some(principal) = Principal::from_arn(&p.arn, p.user_id.as_deref()) else {
                     continue;
                 };
+                let tags = SessionTags {
+                    display_name: p.display_name.clone(),
+                    email_address: p.email_address.clone(),
+                };
+                if !tags.is_empty() {
+                    tags_by_arn.insert(principal.arn.clone(), tags.clone());
+                }
                 keys.insert(
                     p.access_key_id.clone(),
                     Credential {
                         access_key_id: p.access_key_id.clone(),
+                        tags,
                         secret_access_key: p.secret_access_key.clone(),
                         session_token: p.session_token.clone(),
                         expiration: None,
@@ -272,12 +317,27 @@ impl Identities {
             }
         }
         let sessions = load_sessions(store)?;
+        // The latest session of an ARN decides its tags.
+        let mut latest: Vec<&Credential> = sessions.values().collect();
+        latest.sort_by(|a, b| {
+            a.expiration
+                .unwrap_or(0.0)
+                .total_cmp(&b.expiration.unwrap_or(0.0))
+        });
+        for c in latest {
+            if c.tags.is_empty() {
+                tags_by_arn.remove(&c.principal.arn);
+            } else {
+                tags_by_arn.insert(c.principal.arn.clone(), c.tags.clone());
+            }
+        }
         Ok(Identities {
             default_account: default_account.to_owned(),
             default_root: Arc::new(Principal::root(default_account)),
             keys,
             git_users,
             sessions: RwLock::new(sessions),
+            tags_by_arn: RwLock::new(tags_by_arn),
             signing_keys: RwLock::new(HashMap::new()),
         })
     }
@@ -338,8 +398,8 @@ impl Identities {
         store.write(|tx| {
             tx.execute(
                 "INSERT INTO sts_sessions (access_key_id, secret_access_key, session_token,
-                     account, arn, user_id, expiration)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                     account, arn, user_id, expiration, display_name, email_address)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 params![
                     c.access_key_id,
                     c.secret_access_key,
@@ -347,19 +407,45 @@ impl Identities {
                     c.principal.account,
                     c.principal.arn,
                     c.principal.user_id,
-                    c.expiration
+                    c.expiration,
+                    c.tags.display_name,
+                    c.tags.email_address
                 ],
             )?;
             Ok(())
         })?;
+        {
+            let mut by_arn = self.tags_by_arn.write();
+            if c.tags.is_empty() {
+                by_arn.remove(&c.principal.arn);
+            } else {
+                by_arn.insert(c.principal.arn.clone(), c.tags.clone());
+            }
+        }
         self.sessions.write().insert(c.access_key_id.clone(), c);
         Ok(())
+    }
+
+    /// The session tags of a caller, by its ARN (`None`: it has none).
+    pub fn tags_of(&self, arn: &str) -> Option<SessionTags> {
+        let by_arn = self.tags_by_arn.read();
+        if by_arn.is_empty() {
+            return None;
+        }
+        by_arn.get(arn).cloned()
     }
 
     /// Forgets all temporary credentials (the `/reset` endpoint; the store is wiped apart).
     pub fn clear_sessions(&self) {
         self.sessions.write().clear();
         self.signing_keys.write().clear();
+        // The principals file's tags stay; the sessions' go with them.
+        *self.tags_by_arn.write() = self
+            .keys
+            .values()
+            .filter(|c| !c.tags.is_empty())
+            .map(|c| (c.principal.arn.clone(), c.tags.clone()))
+            .collect();
     }
 }
 
@@ -376,7 +462,7 @@ fn load_sessions(store: &Store) -> ApiResult<HashMap<String, Credential>> {
         )?;
         let mut stmt = tx.prepare(
             "SELECT access_key_id, secret_access_key, session_token, account, arn, user_id,
-                    expiration FROM sts_sessions",
+                    expiration, display_name, email_address FROM sts_sessions",
         )?;
         let rows = stmt.query_map([], |row| {
             Ok(Credential {
@@ -389,6 +475,10 @@ fn load_sessions(store: &Store) -> ApiResult<HashMap<String, Credential>> {
                     user_id: row.get(5)?,
                 }),
                 expiration: row.get(6)?,
+                tags: SessionTags {
+                    display_name: row.get(7)?,
+                    email_address: row.get(8)?,
+                },
             })
         })?;
         let mut out = HashMap::new();

@@ -4,7 +4,7 @@
 //! STS's XML answers. Temporary credentials it hands out act as their principal on every later
 //! call (see [`super::Identities::resolve`]).
 
-use super::{Credential, Identities, Principal, unique_id};
+use super::{Credential, Identities, Principal, SessionTags, unique_id};
 use crate::store::Store;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -211,7 +211,8 @@ fn assume_role(c: &StsCall<'_>, params: &HashMap<String, String>) -> Result<Stri
         arn: arn.clone(),
         user_id: format!("{role_id}:{session}"),
     };
-    let creds = issue(c, principal, seconds)?;
+    let tags = session_tags(params)?;
+    let creds = issue(c, principal, tags, seconds)?;
     Ok(format!(
         "{creds}    <AssumedRoleUser>\n      <AssumedRoleId>{role_id}:{}</AssumedRoleId>\n      <Arn>{}</Arn>\n    </AssumedRoleUser>\n",
         escape(session),
@@ -240,7 +241,9 @@ fn get_session_token(
 ) -> Result<String, StsError> {
     refuse_temporary(c, "GetSessionToken")?;
     let seconds = duration(params, 900, 129_600, 43_200)?;
-    issue(c, (**c.caller).clone(), seconds)
+    // A long-term key's own tags (principals file) carry over; GetSessionToken takes none.
+    let tags = c.identities.tags_of(&c.caller.arn).unwrap_or_default();
+    issue(c, (**c.caller).clone(), tags, seconds)
 }
 
 fn get_federation_token(
@@ -257,7 +260,8 @@ fn get_federation_token(
         arn: arn.clone(),
         user_id: format!("{account}:{name}"),
     };
-    let creds = issue(c, principal, seconds)?;
+    let tags = session_tags(params)?;
+    let creds = issue(c, principal, tags, seconds)?;
     Ok(format!(
         "{creds}    <FederatedUser>\n      <FederatedUserId>{account}:{}</FederatedUserId>\n      <Arn>{}</Arn>\n    </FederatedUser>\n    <PackedPolicySize>0</PackedPolicySize>\n",
         escape(name),
@@ -265,8 +269,43 @@ fn get_federation_token(
     ))
 }
 
+/// Session tags STS accepts on one call.
+const MAX_SESSION_TAGS: usize = 50;
+
+/// The `Tags.member.N.Key` / `.Value` of AssumeRole and GetFederationToken: the two that
+/// CodeCommit reads (`displayName`, `emailAddress`; keys compare without case, as IAM's tag
+/// keys do) are kept, others are accepted and have no effect here.
+fn session_tags(params: &HashMap<String, String>) -> Result<SessionTags, StsError> {
+    let mut tags = SessionTags::default();
+    for i in 1..=MAX_SESSION_TAGS + 1 {
+        let Some(key) = params.get(&format!("Tags.member.{i}.Key")) else {
+            break;
+        };
+        if i > MAX_SESSION_TAGS {
+            return Err(StsError::validation(format!(
+                "1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must have length less than or equal to {MAX_SESSION_TAGS}"
+            )));
+        }
+        let value = params
+            .get(&format!("Tags.member.{i}.Value"))
+            .cloned()
+            .unwrap_or_default();
+        if key.eq_ignore_ascii_case("displayName") {
+            tags.display_name = Some(value);
+        } else if key.eq_ignore_ascii_case("emailAddress") {
+            tags.email_address = Some(value);
+        }
+    }
+    Ok(tags)
+}
+
 /// Creates, records and renders a set of temporary credentials for `principal`.
-fn issue(c: &StsCall<'_>, principal: Principal, seconds: u64) -> Result<String, StsError> {
+fn issue(
+    c: &StsCall<'_>,
+    principal: Principal,
+    tags: SessionTags,
+    seconds: u64,
+) -> Result<String, StsError> {
     let now = crate::api::now_epoch();
     let expiration = (now + seconds as f64).floor();
     let cred = Credential {
@@ -286,6 +325,7 @@ fn issue(c: &StsCall<'_>, principal: Principal, seconds: u64) -> Result<String, 
             )
         )),
         expiration: Some(expiration),
+        tags,
         principal: Arc::new(principal),
     };
     let xml = format!(

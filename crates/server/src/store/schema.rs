@@ -297,6 +297,9 @@ const MIGRATIONS: &[&str] = &[
     // records and events are made of) instead of the rendered rows, and the deliverer renders
     // and numbers them; rows of the previous format still have `parts` and their numbers.
     "ALTER TABLE event_writes ADD COLUMN recipe TEXT;",
+    // 11: the session tags CodeCommit copies into events (identity::SessionTags).
+    "ALTER TABLE sts_sessions ADD COLUMN display_name TEXT;
+    ALTER TABLE sts_sessions ADD COLUMN email_address TEXT;",
 ];
 
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {

@@ -273,3 +273,86 @@ arn = "arn:aws:iam::111122223333:user/alice"
     )
     .await;
 }
+
+/// Session tags `displayName` and `emailAddress` reach the EventBridge events of what the
+/// session does (codecommit-facts.md §6, §8), from a ref move and from another event, and
+/// still after a restart; a session without them adds nothing.
+#[tokio::test]
+async fn session_tags_name_the_caller_in_events() {
+    use aws_sdk_sts::types::Tag;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_owned();
+    let tag = |k: &str, v: &str| Tag::builder().key(k).value(v).build().unwrap();
+    let (tagged, plain) = {
+        let server = TestServer::start_with(|c| c.data_dir = data.clone());
+        let tagged = server
+            .sts("AKIDEXAMPLE")
+            .assume_role()
+            .role_arn(format!("arn:aws:iam::{DEFAULT_ACCOUNT}:role/Reviewer"))
+            .role_session_name("bob")
+            .tags(tag("displayName", "Bob B"))
+            .tags(tag("emailAddress", "bob@example.com"))
+            .tags(tag("team", "web"))
+            .send()
+            .await
+            .unwrap();
+        let plain = server
+            .sts("AKIDEXAMPLE")
+            .get_federation_token()
+            .name("Mary_Major")
+            .send()
+            .await
+            .unwrap();
+        (tagged, plain)
+    };
+    let server = TestServer::start_with(|c| c.data_dir = data.clone());
+    let client_of = |out: &aws_sdk_sts::types::Credentials| {
+        client_with(
+            &server.endpoint(),
+            out.access_key_id(),
+            out.secret_access_key(),
+            Some(out.session_token()),
+            common::DEFAULT_REGION,
+        )
+    };
+    let bob = client_of(tagged.credentials().unwrap());
+    let mary = client_of(plain.credentials().unwrap());
+    commit_author(&bob, "tagged").await;
+    commit_author(&mary, "untagged").await;
+    bob.create_approval_rule_template()
+        .approval_rule_template_name("t")
+        .approval_rule_template_content(
+            r#"{"Version":"2018-11-08","Statements":[{"Type":"Approvers","NumberOfApprovalsNeeded":1}]}"#,
+        )
+        .send()
+        .await
+        .unwrap();
+
+    let listed =
+        crate::events::list_events(&server, "target=eventbridge&limit=100")["events"].clone();
+    let detail_of = |event: &str, repository: Option<&str>| {
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["payload"]["detail"].clone())
+            .find(|d| d["event"] == event && repository.is_none_or(|r| d["repositoryName"] == r))
+            .unwrap_or_else(|| panic!("no {event} event in {listed}"))
+    };
+    for d in [
+        detail_of("referenceCreated", Some("tagged")),
+        detail_of("approvalRuleTemplateCreated", None),
+    ] {
+        assert_eq!(d["displayName"], "Bob B", "{d}");
+        assert_eq!(d["emailAddress"], "bob@example.com", "{d}");
+        assert_eq!(
+            d["callerUserArn"],
+            format!("arn:aws:sts::{DEFAULT_ACCOUNT}:assumed-role/Reviewer/bob")
+        );
+    }
+    let d = detail_of("referenceCreated", Some("untagged"));
+    assert!(
+        d.get("displayName").is_none() && d.get("emailAddress").is_none(),
+        "{d}"
+    );
+}

@@ -52,6 +52,8 @@ fn principals(users: &[String]) -> PrincipalsFile {
                 session_token: None,
                 arn: user_arn(u),
                 user_id: None,
+                display_name: None,
+                email_address: None,
             })
             .collect(),
         git_credentials: Vec::new(),
