@@ -224,7 +224,11 @@ impl Identities {
                 Failure::Incomplete("The Authorization header is not valid ASCII.".into())
             })?;
             let signed = sigv4::parse_signed(text).map_err(Failure::Incomplete)?;
-            let date = header_str(req.headers, "x-amz-date").ok_or_else(|| {
+            // `X-Amz-Date`, else `Date` (AWS General Reference, "Handling dates in Signature
+            // Version 4"); either way in the `YYYYMMDDTHHMMSSZ` form checked below.
+            let date = header_str(req.headers, "x-amz-date")
+                .or_else(|| header_str(req.headers, "date"))
+                .ok_or_else(|| {
                 Failure::Incomplete(format!(
                     "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization={text}"
                 ))

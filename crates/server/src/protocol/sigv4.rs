@@ -11,17 +11,23 @@ pub struct Credential<'a> {
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum AuthError {
-    /// The header is present but is not a SigV4 header we can read.
-    Incomplete(&'static str),
+    /// The header is present but is not a SigV4 header we can read (the message is AWS's
+    /// IncompleteSignatureException message).
+    Incomplete(String),
+}
+
+/// AWS's answer to a `Credential=` that is not `keyid/date/region/service/term`.
+fn credential_shape_message(credential: &str) -> String {
+    format!(
+        "Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '{credential}'"
+    )
 }
 
 /// Parses `AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…`.
 pub fn parse_authorization(header: &str) -> Result<Credential<'_>, AuthError> {
-    let rest = header
-        .strip_prefix("AWS4-HMAC-SHA256")
-        .ok_or(AuthError::Incomplete(
-            "Authorization header requires the AWS4-HMAC-SHA256 algorithm",
-        ))?;
+    let rest = header.strip_prefix("AWS4-HMAC-SHA256").ok_or_else(|| {
+        AuthError::Incomplete("Authorization header requires the AWS4-HMAC-SHA256 algorithm".into())
+    })?;
     let mut credential = None;
     let mut signature = false;
     for part in rest.split(',') {
@@ -32,27 +38,27 @@ pub fn parse_authorization(header: &str) -> Result<Credential<'_>, AuthError> {
             signature = true;
         }
     }
-    let credential = credential.ok_or(AuthError::Incomplete(
-        "Authorization header requires 'Credential' parameter",
-    ))?;
+    let credential = credential.ok_or_else(|| {
+        AuthError::Incomplete("Authorization header requires 'Credential' parameter".into())
+    })?;
     if !signature {
         return Err(AuthError::Incomplete(
-            "Authorization header requires 'Signature' parameter",
+            "Authorization header requires 'Signature' parameter".into(),
         ));
     }
-    let mut scope = credential.split('/');
-    let access_key_id = scope.next().filter(|s| !s.is_empty());
-    let _date = scope.next();
-    let region = scope.next().filter(|s| !s.is_empty());
-    match (access_key_id, region) {
-        (Some(access_key_id), Some(region)) => Ok(Credential {
-            access_key_id,
-            region,
-        }),
-        _ => Err(AuthError::Incomplete(
-            "Credential should be scoped to a valid region",
-        )),
+    let scope: Vec<&str> = credential.split('/').collect();
+    let &[access_key_id, _date, region, _service, _terminator] = scope.as_slice() else {
+        return Err(AuthError::Incomplete(credential_shape_message(credential)));
+    };
+    if access_key_id.is_empty() || region.is_empty() {
+        return Err(AuthError::Incomplete(
+            "Credential should be scoped to a valid region".into(),
+        ));
     }
+    Ok(Credential {
+        access_key_id,
+        region,
+    })
 }
 
 /// Every part of a SigV4 `Authorization` header (or of a presigned URL's query).
@@ -112,6 +118,9 @@ pub fn parse_signed(header: &str) -> Result<Signed<'_>, String> {
     else {
         return Err(incomplete("Authorization header is malformed."));
     };
+    if credential.split('/').count() != 5 {
+        return Err(credential_shape_message(credential));
+    }
     let signed = parse_credential(credential, signed_headers, signature)
         .ok_or_else(|| incomplete("Credential should be scoped to a valid region."))?;
     Ok(signed)
@@ -123,14 +132,11 @@ pub fn parse_credential<'a>(
     signed_headers: &'a str,
     signature: &'a str,
 ) -> Option<Signed<'a>> {
-    // The access key is everything before the last four parts (it never holds a slash, but
-    // the scope's parts are fixed).
-    let mut parts = credential.rsplitn(5, '/');
-    let terminator = parts.next()?;
-    let service = parts.next()?;
-    let region = parts.next()?;
-    let date = parts.next()?;
-    let access_key_id = parts.next()?;
+    // Exactly five parts: an access key id never holds a slash.
+    let parts: Vec<&str> = credential.split('/').collect();
+    let &[access_key_id, date, region, service, terminator] = parts.as_slice() else {
+        return None;
+    };
     if access_key_id.is_empty() || region.is_empty() {
         return None;
     }
@@ -172,6 +178,19 @@ mod tests {
         assert!(parse_authorization("Basic Zm9vOmJhcg==").is_err());
         assert!(parse_authorization("AWS4-HMAC-SHA256 SignedHeaders=host, Signature=x").is_err());
         assert!(parse_authorization("AWS4-HMAC-SHA256 Credential=AK/2026, Signature=x").is_err());
+        // Six parts: not an access key with a slash in it.
+        let six = "AWS4-HMAC-SHA256 Credential=AK/x/20260101/eu-west-1/codecommit/aws4_request, \
+                   SignedHeaders=host, Signature=x";
+        let AuthError::Incomplete(m) = parse_authorization(six).unwrap_err();
+        assert!(
+            m.starts_with("Credential must have exactly 5 slash-delimited elements"),
+            "{m}"
+        );
+        assert!(
+            parse_signed(six)
+                .unwrap_err()
+                .starts_with("Credential must have exactly 5 slash-delimited elements")
+        );
     }
 
     #[test]

@@ -261,6 +261,70 @@ async fn unsigned_incomplete_and_expired_requests_get_aws_errors() {
     assert_eq!(list_names(&alice).await, vec!["x".to_owned()]);
 }
 
+/// Without `X-Amz-Date` the `Date` header carries the signing time (AWS General Reference,
+/// "Handling dates in Signature Version 4"); a credential is exactly five parts.
+#[tokio::test]
+async fn a_date_header_stands_in_and_credentials_have_five_parts() {
+    use crate::common::recorder::sigv4_authorization;
+    let server = verifying_server(false);
+    let stamp: String = codecommit_local::timefmt::iso8601_seconds(now_secs().floor())
+        .chars()
+        .filter(|c| *c != '-' && *c != ':')
+        .collect();
+    let body = br#"{"repositoryName":"dated"}"#;
+    let host = server.addr.to_string();
+    let send = |date_header: &str, authorization: &str| {
+        http::request(
+            server.addr,
+            "POST",
+            "/",
+            &[
+                ("Content-Type", "application/x-amz-json-1.1"),
+                (date_header, stamp.as_str()),
+                ("X-Amz-Target", CREATE_REPO),
+                ("Authorization", authorization),
+            ],
+            body,
+        )
+    };
+    let signed = |date_header: &str| {
+        sigv4_authorization(
+            ALICE_KEY,
+            ALICE_SECRET,
+            DEFAULT_REGION,
+            "codecommit",
+            &stamp,
+            &[
+                ("content-type", "application/x-amz-json-1.1"),
+                (date_header, stamp.as_str()),
+                ("host", host.as_str()),
+                ("x-amz-target", CREATE_REPO),
+            ],
+            body,
+        )
+    };
+    let with_date = send("Date", &signed("date"));
+    assert_eq!(with_date.status, 200, "{}", with_date.text());
+    assert_eq!(
+        with_date.json()["repositoryMetadata"]["repositoryName"],
+        "dated"
+    );
+
+    let six = signed("x-amz-date").replacen(
+        &format!("Credential={ALICE_KEY}/"),
+        &format!("Credential={ALICE_KEY}/extra/"),
+        1,
+    );
+    let r = send("X-Amz-Date", &six);
+    assert_eq!(r.status, 400);
+    assert_eq!(error_type(&r), "IncompleteSignatureException");
+    let msg = r.json()["message"].as_str().unwrap().to_owned();
+    assert!(
+        msg.starts_with("Credential must have exactly 5 slash-delimited elements"),
+        "{msg}"
+    );
+}
+
 #[tokio::test]
 async fn a_tampered_body_does_not_verify() {
     let server = verifying_server(false);

@@ -272,3 +272,39 @@ pub fn verify_sigv4(req: &Recorded, access_key: &str, secret: &str, region: &str
         "SigV4 signature does not verify; canonical request:\n{canonical}"
     );
 }
+
+/// A SigV4 `Authorization` header for a `POST /` made by hand: `headers` (lowercase names,
+/// sorted, all signed) at `stamp` (`YYYYMMDDTHHMMSSZ`), whichever header carries the date.
+pub fn sigv4_authorization(
+    access_key: &str,
+    secret: &str,
+    region: &str,
+    service: &str,
+    stamp: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> String {
+    let date = &stamp[..8];
+    let signed_headers = headers
+        .iter()
+        .map(|(k, _)| *k)
+        .collect::<Vec<_>>()
+        .join(";");
+    let canonical_headers: String = headers.iter().map(|(k, v)| format!("{k}:{v}\n")).collect();
+    let canonical = format!(
+        "POST\n/\n\n{canonical_headers}\n{signed_headers}\n{}",
+        sha256_hex(body)
+    );
+    let to_sign = format!(
+        "AWS4-HMAC-SHA256\n{stamp}\n{date}/{region}/{service}/aws4_request\n{}",
+        sha256_hex(canonical.as_bytes())
+    );
+    let k_date = hmac(format!("AWS4{secret}").as_bytes(), date.as_bytes());
+    let k_region = hmac(&k_date, region.as_bytes());
+    let k_service = hmac(&k_region, service.as_bytes());
+    let k_signing = hmac(&k_service, b"aws4_request");
+    format!(
+        "AWS4-HMAC-SHA256 Credential={access_key}/{date}/{region}/{service}/aws4_request, SignedHeaders={signed_headers}, Signature={}",
+        hex(&hmac(&k_signing, to_sign.as_bytes()))
+    )
+}
