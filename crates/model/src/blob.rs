@@ -33,13 +33,26 @@ impl Serialize for Blob {
     }
 }
 
+/// What is wrong with a blob's base64, in plain words (the decoder's own are terse).
+fn base64_message(e: &base64::DecodeError) -> String {
+    use base64::DecodeError as E;
+    match e {
+        E::InvalidByte(at, byte) | E::InvalidLastSymbol(at, byte) => format!(
+            "Illegal character '{}' (code 0x{byte:02x}) in base64 content at offset {at}",
+            char::from(*byte).escape_default()
+        ),
+        E::InvalidLength(_) => "Base64 content has a length that is not valid".into(),
+        E::InvalidPadding => "Base64 content has padding that is not valid".into(),
+    }
+}
+
 impl<'de> Deserialize<'de> for Blob {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
         STANDARD
             .decode(text.as_bytes())
             .map(Blob)
-            .map_err(|e| serde::de::Error::custom(format!("invalid base64 blob: {e}")))
+            .map_err(|e| serde::de::Error::custom(base64_message(&e)))
     }
 }
 
@@ -58,6 +71,12 @@ mod tests {
 
     #[test]
     fn rejects_invalid_base64() {
-        assert!(serde_json::from_str::<Blob>("\"@@@\"").is_err());
+        let e = serde_json::from_str::<Blob>("\"!!notb64\"").unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("Illegal character '!' (code 0x21) in base64 content at offset 0"),
+            "{e}"
+        );
+        assert!(serde_json::from_str::<Blob>("\"YWJj=\"").is_err());
     }
 }

@@ -29,6 +29,26 @@ fn aws_message(serde: &str) -> String {
         .rsplit_once(" at line ")
         .map(|(m, _)| m)
         .unwrap_or(serde);
+    // Jackson's words (AWS's JSON front end is Java) for a number too large for its member
+    // and a member given twice, instead of serde's.
+    if let Some(rest) = text.strip_prefix("invalid value: integer `")
+        && let Some((number, expected)) = rest.split_once("`, expected ")
+    {
+        let range = match expected {
+            "i32" => Some("int (-2147483648 - 2147483647)"),
+            "i64" => Some("long (-9223372036854775808 - 9223372036854775807)"),
+            _ => None,
+        };
+        if let Some(range) = range {
+            return format!("Numeric value ({number}) out of range of {range}");
+        }
+    }
+    if let Some(field) = text
+        .strip_prefix("duplicate field `")
+        .and_then(|f| f.strip_suffix('`'))
+    {
+        return format!("Duplicate field '{field}'");
+    }
     let Some(rest) = text.strip_prefix("invalid type: ") else {
         return text.to_owned();
     };
@@ -105,6 +125,14 @@ mod tests {
         assert_eq!(
             aws_message("invalid type: string \"yes\", expected a boolean"),
             "'YES' can not be converted to an Boolean"
+        );
+        assert_eq!(
+            aws_message("invalid value: integer `99999999999`, expected i32 at line 1 column 40"),
+            "Numeric value (99999999999) out of range of int (-2147483648 - 2147483647)"
+        );
+        assert_eq!(
+            aws_message("duplicate field `repositoryName` at line 1 column 40"),
+            "Duplicate field 'repositoryName'"
         );
     }
 
