@@ -565,24 +565,39 @@ impl Outbox {
         }
         // The statuses the count assumes are written first.
         self.flush_records(store);
-        let pruned = store.write_after_ref_move(|tx| {
-            Ok(tx.execute(
-                "DELETE FROM event_outbox WHERE seq IN (
-                     SELECT seq FROM event_outbox WHERE status != 'pending'
-                     ORDER BY seq LIMIT ?1)",
-                params![excess as i64],
-            )?)
-        });
+        let pruned = store.write_after_ref_move(|tx| self.prune_in(tx));
         match pruned {
-            Ok(n) => {
-                let _ = self
-                    .finished
-                    .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |f| {
-                        Some(f.saturating_sub(n))
-                    });
-            }
+            Ok(n) => self.pruned(n),
             Err(e) => tracing::warn!(error = %e, "could not prune the event history"),
         }
+    }
+
+    /// Deletes the oldest finished rows past the history, in the caller's transaction; how
+    /// many. Only rows finished on disk go (a delivery whose status is not written yet stays),
+    /// so a count ahead of the disk prunes less, never a pending row.
+    pub(super) fn prune_in(&self, tx: &rusqlite::Transaction<'_>) -> ApiResult<usize> {
+        let excess = self
+            .finished
+            .load(Ordering::Relaxed)
+            .saturating_sub(self.history);
+        if excess == 0 {
+            return Ok(0);
+        }
+        Ok(tx.execute(
+            "DELETE FROM event_outbox WHERE seq IN (
+                 SELECT seq FROM event_outbox WHERE status != 'pending'
+                 ORDER BY seq LIMIT ?1)",
+            params![excess as i64],
+        )?)
+    }
+
+    /// Counts rows [`Self::prune_in`] deleted, once their transaction is committed.
+    pub(super) fn pruned(&self, n: usize) {
+        let _ = self
+            .finished
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |f| {
+                Some(f.saturating_sub(n))
+            });
     }
 
     /// Forgets every queued row (the `/reset` endpoint; the rows are gone already).

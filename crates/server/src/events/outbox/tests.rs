@@ -303,3 +303,22 @@ fn writes_recorded_by_the_previous_version_are_spread_with_their_numbers() {
     assert_eq!(listed[1]["status"], "undeliverable");
     assert_eq!(listed[2]["payload"], "new");
 }
+
+#[test]
+fn past_the_cap_the_history_is_pruned_as_writes_are_spread() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, outbox) = open(dir.path(), 3);
+    let rows: Vec<NewRow> = (0..80)
+        .map(|i| row("r", Target::Sns, &format!("p{i}")))
+        .collect();
+    outbox.record(&store, &Recipe::Rows(rows)).unwrap();
+    outbox.flush_records(&store);
+    // The three newest wait; of the 77 dropped only the newest five (the history) are kept,
+    // pruned in the transaction that dropped them.
+    let s = statuses(&store, &outbox);
+    assert_eq!(s.len(), 8, "{s:?}");
+    assert_eq!(s[0], ("p72".into(), "dropped".into()));
+    assert_eq!(s[4], ("p76".into(), "dropped".into()));
+    assert_eq!(s[5], ("p77".into(), "pending".into()));
+    assert_eq!(outbox.pending(), 3);
+}

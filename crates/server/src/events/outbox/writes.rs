@@ -114,9 +114,20 @@ impl Outbox {
     /// Spreads prepared writes `SPREAD_CHUNK` at a time, each group in a transaction of its
     /// own: the database's write lock is held for a few writes' rows at a time, never for a
     /// whole backlog, while API writes wait for it.
+    /// Past the outbox's cap each row a write adds marks an old one dropped, and the history
+    /// grows by as many: it is pruned in the same transaction, which writes the pages the two
+    /// share once (a transaction of its own wrote them again).
     pub(super) fn spread_all(&self, store: &Store, p: &Prepared) -> ApiResult<()> {
         for chunk in p.writes.chunks(super::SPREAD_CHUNK) {
-            store.write_after_ref_move(|tx| self.spread(tx, chunk))?;
+            let pruned = store.write_after_ref_move(|tx| {
+                self.spread(tx, chunk)?;
+                if self.wants_prune() {
+                    self.prune_in(tx)
+                } else {
+                    Ok(0)
+                }
+            })?;
+            self.pruned(pruned);
         }
         Ok(())
     }
