@@ -472,6 +472,12 @@ fn git_command(state: &AppState, service: Service, protocol: Option<&str>) -> Co
         // Pushed objects are checked as `git fsck` checks them (strict: its warnings are
         // errors), so no tree with a `.git` entry or a hostile `.gitmodules` gets in.
         cmd.args(["-c", "receive.fsckObjects=true"]);
+        // Every push is kept as a pack, never unpacked into loose objects: moving loose
+        // objects out of the push's quarantine races maintenance's `repack -d`, whose
+        // prune-packed removes emptied `objects/xx` directories between receive-pack's mkdir
+        // and rename ("unable to migrate objects to permanent storage"). `objects/pack` is
+        // never removed.
+        cmd.args(["-c", "receive.unpackLimit=1"]);
         for setting in FSCK_TOLERATED {
             cmd.args(["-c", setting]);
         }
