@@ -277,24 +277,19 @@ impl Identities {
     ) -> ApiResult<Identities> {
         let mut keys = HashMap::new();
         let mut git_users = HashMap::new();
-        let mut tags_by_arn = HashMap::new();
         if let Some(file) = file {
             for p in &file.principals {
                 let Some(principal) = Principal::from_arn(&p.arn, p.user_id.as_deref()) else {
                     continue;
                 };
-                let tags = SessionTags {
-                    display_name: p.display_name.clone(),
-                    email_address: p.email_address.clone(),
-                };
-                if !tags.is_empty() {
-                    tags_by_arn.insert(principal.arn.clone(), tags.clone());
-                }
                 keys.insert(
                     p.access_key_id.clone(),
                     Credential {
                         access_key_id: p.access_key_id.clone(),
-                        tags,
+                        tags: SessionTags {
+                            display_name: p.display_name.clone(),
+                            email_address: p.email_address.clone(),
+                        },
                         secret_access_key: p.secret_access_key.clone(),
                         session_token: p.session_token.clone(),
                         expiration: None,
@@ -317,6 +312,7 @@ impl Identities {
             }
         }
         let sessions = load_sessions(store)?;
+        let mut tags_by_arn = file_tags(&keys);
         // The latest session of an ARN decides its tags.
         let mut latest: Vec<&Credential> = sessions.values().collect();
         latest.sort_by(|a, b| {
@@ -325,11 +321,7 @@ impl Identities {
                 .total_cmp(&b.expiration.unwrap_or(0.0))
         });
         for c in latest {
-            if c.tags.is_empty() {
-                tags_by_arn.remove(&c.principal.arn);
-            } else {
-                tags_by_arn.insert(c.principal.arn.clone(), c.tags.clone());
-            }
+            note_tags(&mut tags_by_arn, c);
         }
         Ok(Identities {
             default_account: default_account.to_owned(),
@@ -414,14 +406,7 @@ impl Identities {
             )?;
             Ok(())
         })?;
-        {
-            let mut by_arn = self.tags_by_arn.write();
-            if c.tags.is_empty() {
-                by_arn.remove(&c.principal.arn);
-            } else {
-                by_arn.insert(c.principal.arn.clone(), c.tags.clone());
-            }
-        }
+        note_tags(&mut self.tags_by_arn.write(), &c);
         self.sessions.write().insert(c.access_key_id.clone(), c);
         Ok(())
     }
@@ -440,12 +425,24 @@ impl Identities {
         self.sessions.write().clear();
         self.signing_keys.write().clear();
         // The principals file's tags stay; the sessions' go with them.
-        *self.tags_by_arn.write() = self
-            .keys
-            .values()
-            .filter(|c| !c.tags.is_empty())
-            .map(|c| (c.principal.arn.clone(), c.tags.clone()))
-            .collect();
+        *self.tags_by_arn.write() = file_tags(&self.keys);
+    }
+}
+
+/// The tags of the principals file's keys, by ARN.
+fn file_tags(keys: &HashMap<String, Credential>) -> HashMap<String, SessionTags> {
+    keys.values()
+        .filter(|c| !c.tags.is_empty())
+        .map(|c| (c.principal.arn.clone(), c.tags.clone()))
+        .collect()
+}
+
+/// A newer credential of an ARN decides its tags (none: the ARN has none now).
+fn note_tags(by_arn: &mut HashMap<String, SessionTags>, c: &Credential) {
+    if c.tags.is_empty() {
+        by_arn.remove(&c.principal.arn);
+    } else {
+        by_arn.insert(c.principal.arn.clone(), c.tags.clone());
     }
 }
 

@@ -16,6 +16,14 @@ pub enum AuthError {
     Incomplete(String),
 }
 
+/// The five parts of `keyid/date/region/service/term` (an access key id never holds a slash),
+/// without allocating: this runs on every call.
+fn scope_parts(credential: &str) -> Option<[&str; 5]> {
+    let mut it = credential.split('/');
+    let parts = [it.next()?, it.next()?, it.next()?, it.next()?, it.next()?];
+    it.next().is_none().then_some(parts)
+}
+
 /// AWS's answer to a `Credential=` that is not `keyid/date/region/service/term`.
 fn credential_shape_message(credential: &str) -> String {
     format!(
@@ -46,8 +54,8 @@ pub fn parse_authorization(header: &str) -> Result<Credential<'_>, AuthError> {
             "Authorization header requires 'Signature' parameter".into(),
         ));
     }
-    let scope: Vec<&str> = credential.split('/').collect();
-    let &[access_key_id, _date, region, _service, _terminator] = scope.as_slice() else {
+    let Some([access_key_id, _date, region, _service, _terminator]) = scope_parts(credential)
+    else {
         return Err(AuthError::Incomplete(credential_shape_message(credential)));
     };
     if access_key_id.is_empty() || region.is_empty() {
@@ -118,7 +126,7 @@ pub fn parse_signed(header: &str) -> Result<Signed<'_>, String> {
     else {
         return Err(incomplete("Authorization header is malformed."));
     };
-    if credential.split('/').count() != 5 {
+    if scope_parts(credential).is_none() {
         return Err(credential_shape_message(credential));
     }
     let signed = parse_credential(credential, signed_headers, signature)
@@ -132,11 +140,7 @@ pub fn parse_credential<'a>(
     signed_headers: &'a str,
     signature: &'a str,
 ) -> Option<Signed<'a>> {
-    // Exactly five parts: an access key id never holds a slash.
-    let parts: Vec<&str> = credential.split('/').collect();
-    let &[access_key_id, date, region, service, terminator] = parts.as_slice() else {
-        return None;
-    };
+    let [access_key_id, date, region, service, terminator] = scope_parts(credential)?;
     if access_key_id.is_empty() || region.is_empty() {
         return None;
     }

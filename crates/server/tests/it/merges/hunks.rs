@@ -298,19 +298,19 @@ async fn batch_describe_and_conflict_paging() {
     assert_eq!(pages, 3);
     assert_eq!(seen, names);
 
+    let describe = |path: &str| {
+        w.client
+            .describe_merge_conflicts()
+            .repository_name(REPO)
+            .source_commit_specifier(c.src_branch())
+            .destination_commit_specifier(c.dst_branch())
+            .merge_option(MergeOption::ThreeWayMerge)
+            .conflict_detail_level(Level::LineLevel)
+            .file_path(path)
+            .send()
+    };
     // The same hunks as DescribeMergeConflicts, and maxMergeHunks caps them per file.
-    let single = w
-        .client
-        .describe_merge_conflicts()
-        .repository_name(REPO)
-        .source_commit_specifier(c.src_branch())
-        .destination_commit_specifier(c.dst_branch())
-        .merge_option(MergeOption::ThreeWayMerge)
-        .conflict_detail_level(Level::LineLevel)
-        .file_path("c3.txt")
-        .send()
-        .await
-        .unwrap();
+    let single = describe("c3.txt").await.unwrap();
     let out = batch(None, Some(1), Some(vec!["c3.txt".into()]), None)
         .await
         .unwrap();
@@ -325,17 +325,7 @@ async fn batch_describe_and_conflict_paging() {
     assert_eq!(ops.destination(), Some(&ChangeTypeEnum::Modified));
 
     // A file only the destination changed can be described: the source did nothing to it.
-    let clean = w
-        .client
-        .describe_merge_conflicts()
-        .repository_name(REPO)
-        .source_commit_specifier(c.src_branch())
-        .destination_commit_specifier(c.dst_branch())
-        .merge_option(MergeOption::ThreeWayMerge)
-        .file_path("clean.txt")
-        .send()
-        .await
-        .unwrap();
+    let clean = describe("clean.txt").await.unwrap();
     let m = clean.conflict_metadata().unwrap();
     assert_eq!(flags(m), (false, false, false, 0));
     let ops = m.merge_operations().unwrap();
