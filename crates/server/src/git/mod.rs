@@ -115,6 +115,36 @@ fn with_object_cache(mut repo: gix::Repository) -> gix::Repository {
     repo
 }
 
+/// A shared gix handle and the number of pack indices its object store can hold. gix sizes
+/// that slot map once, when the handle is opened, and a store that later finds more indices
+/// on disk than it has slots fails every object read ("too few index slots"). Every push adds
+/// a pack (`receive.unpackLimit=1`), so the handle is replaced once the indices on disk fill
+/// half its slots ([`GitStore::packs_added`]); maintenance brings their number back down.
+struct Handle {
+    shared: gix::ThreadSafeRepository,
+    slots: usize,
+}
+
+/// The fewest index slots a handle gets (a slot costs a few dozen bytes).
+const MIN_INDEX_SLOTS: usize = 256;
+
+/// Pack indices (and a multi-pack index) in a repository's `objects/pack`: at least what its
+/// object store needs slots for (packs a multi-pack index covers need none of their own).
+fn pack_indices(repo: &Path) -> usize {
+    std::fs::read_dir(repo.join("objects/pack"))
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter(|e| {
+                    let name = e.file_name();
+                    let name = name.as_encoded_bytes();
+                    name.ends_with(b".idx") || name == b"multi-pack-index"
+                })
+                .count()
+        })
+        .unwrap_or(0)
+}
+
 pub struct GitStore {
     repos_dir: PathBuf,
     pub hooks_dir: PathBuf,
@@ -122,7 +152,7 @@ pub struct GitStore {
     /// An empty directory used as HOME for git children, so no user configuration leaks in.
     pub home_dir: PathBuf,
     pub git_binary: PathBuf,
-    handles: Mutex<HashMap<String, gix::ThreadSafeRepository>>,
+    handles: Mutex<HashMap<String, Handle>>,
     write_locks: Mutex<HashMap<String, Arc<Mutex<()>>>>,
     history: Mutex<HashMap<String, Arc<Mutex<history::HistoryIndex>>>>,
     graphs: Mutex<HashMap<String, Arc<commitgraph::CommitGraph>>>,
@@ -286,19 +316,40 @@ impl GitStore {
     /// A thread-local gix handle on a repository; the shared handle is opened once and cached.
     pub fn repo(&self, id: &str) -> ApiResult<gix::Repository> {
         if let Some(h) = self.handles.lock().get(id) {
-            return Ok(with_object_cache(h.to_thread_local()));
+            return Ok(with_object_cache(h.shared.to_thread_local()));
         }
+        let path = self.path(id);
+        let slots = (pack_indices(&path) * 4)
+            .max(MIN_INDEX_SLOTS)
+            .min(usize::from(u16::MAX));
         let options = gix::open::Options::isolated()
+            .object_store_slots(gix::odb::store::init::Slots::Given(
+                u16::try_from(slots).unwrap_or(u16::MAX),
+            ))
             .open_path_as_is(true)
             .strict_config(false)
             // Tree walks over packed history resolve long delta chains; a bigger delta-base
             // cache than gix's 64-entry default keeps shared bases decoded within a request.
             .config_overrides(["core.deltaBaseCacheLimit=32m"]);
-        let shared = gix::ThreadSafeRepository::open_opts(self.path(id), options)
+        let shared = gix::ThreadSafeRepository::open_opts(path, options)
             .internal("opening the repository")?;
         let repo = shared.to_thread_local();
-        self.handles.lock().insert(id.to_owned(), shared);
+        self.handles
+            .lock()
+            .insert(id.to_owned(), Handle { shared, slots });
         Ok(with_object_cache(repo))
+    }
+
+    /// A push stored a pack: when the pack indices on disk fill half the slots of the cached
+    /// handle, it is dropped, and the next call opens one with room for them (see [`Handle`]).
+    /// Calls that hold the old handle finish with it; it still has room.
+    pub fn packs_added(&self, id: &str) {
+        let Some(slots) = self.handles.lock().get(id).map(|h| h.slots) else {
+            return;
+        };
+        if pack_indices(&self.path(id)) * 2 > slots {
+            self.handles.lock().remove(id);
+        }
     }
 
     /// The lock that serializes API writers of one repository. Pushes are other processes and

@@ -792,6 +792,9 @@ async fn run_rpc(
                 tracing::warn!(status = ?status, stderr = %Capped::new(&String::from_utf8_lossy(&stderr_text), MAX_INPUT_CHARS), "git exited with an error")
             }
         }
+        if service == Service::ReceivePack {
+            supervisor_state.git.packs_added(&rec.id);
+        }
         if let Some(file) = events_file {
             let applied = tokio::fs::read_to_string(&file).await.unwrap_or_default();
             let _ = tokio::fs::remove_file(&file).await;

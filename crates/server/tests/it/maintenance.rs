@@ -620,3 +620,90 @@ async fn pushes_fetches_and_api_writes_race_maintenance() {
         git_in(&repo, &["cat-file", "-e", c]);
     }
 }
+
+/// Every push stores a pack. gix sizes a handle's table of pack indices when it opens the
+/// repository and then fails every object read once more indices are on disk than it has
+/// room for ("too few index slots"): without maintenance, API calls failed with
+/// InternalFailure after some thirty pushes. Hundreds of packs are made here directly (as
+/// hundreds of pushes would), then a real push and API calls that read what it brought.
+#[tokio::test]
+async fn packs_piling_up_without_maintenance_never_break_api_reads() {
+    let server = TestServer::start_with(|c| c.maintenance = off());
+    let client = server.client();
+    let md = create_repo(&client, "piles").await;
+    let id = md.repository_id().unwrap().to_owned();
+    let url = md.clone_url_http().unwrap();
+    let git = Git::new();
+    let work = git.push_new(url, "w", &[&[("a.txt", "1")]]);
+    // The server opens the repository (and sizes its handle) while it has one pack.
+    let first = client
+        .get_branch()
+        .repository_name("piles")
+        .branch_name("main")
+        .send()
+        .await
+        .unwrap();
+    let first = first.branch().unwrap().commit_id().unwrap().to_owned();
+
+    let repo = repo_dir(&server, &id);
+    let blobs: Vec<PathBuf> = (0..300)
+        .map(|i| {
+            let p = git.root().join(format!("blob-{i}"));
+            std::fs::write(&p, format!("blob {i}\n")).unwrap();
+            p
+        })
+        .collect();
+    let mut hash = Command::new("git");
+    hash.arg("--git-dir").arg(&repo).args(["hash-object", "-w"]);
+    let ids = String::from_utf8(hash.args(&blobs).output().unwrap().stdout).unwrap();
+    for id in ids.lines() {
+        let mut pack = Command::new("git")
+            .arg("--git-dir")
+            .arg(&repo)
+            .args(["pack-objects", "-q"])
+            .arg(repo.join("objects/pack/pack"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        writeln!(pack.stdin.take().unwrap(), "{id}").unwrap();
+        assert!(pack.wait().unwrap().success());
+    }
+    assert!(pack_files(&repo, ".idx") > 300);
+
+    let pushed = git.commit_file(&work, "b.txt", "2", "second");
+    git.ok(&work, &["push", "-q", "origin", "main"]);
+    let tip = client
+        .get_branch()
+        .repository_name("piles")
+        .branch_name("main")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tip.branch().unwrap().commit_id(), Some(pushed.as_str()));
+    let file = client
+        .get_file()
+        .repository_name("piles")
+        .file_path("b.txt")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(file.file_content().as_ref(), b"2");
+    assert_eq!(file.commit_id(), pushed);
+    let commit = client
+        .get_commit()
+        .repository_name("piles")
+        .commit_id(&pushed)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(commit.commit().unwrap().parents(), [first]);
+    client
+        .create_branch()
+        .repository_name("piles")
+        .branch_name("from-tip")
+        .commit_id(&pushed)
+        .send()
+        .await
+        .unwrap();
+}
