@@ -59,8 +59,9 @@ GIT_ENV = dict(
 procs = []
 
 
-def spawn(args, env=None, ready=r"http://[0-9.:]+"):
-    """Starts a process that prints its URL on stderr/stdout; answers (process, url)."""
+def spawn(args, env=None, ready=r"http://[0-9.:]+", log=None):
+    """Starts a process that prints its URL on stderr/stdout; answers (process, url). Its
+    output goes on to `log` (a path) when one is given."""
     p = subprocess.Popen(
         args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
@@ -69,7 +70,8 @@ def spawn(args, env=None, ready=r"http://[0-9.:]+"):
         m = re.search(ready, line)
         if m:
             # Keep draining so the process never blocks on a full pipe.
-            subprocess.Popen(["cat"], stdin=p.stdout, stdout=subprocess.DEVNULL)
+            sink = open(log, "w") if log else subprocess.DEVNULL
+            subprocess.Popen(["cat"], stdin=p.stdout, stdout=sink)
             return p, m.group(0)
     raise SystemExit(f"{args[0]} did not start")
 
@@ -147,7 +149,7 @@ def main():
         env = dict(os.environ, CODECOMMIT_LOCAL_LOG="warn")
         for var in ["AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SNS", "AWS_ENDPOINT_URL_EVENTBRIDGE"]:
             env.pop(var, None)
-        _, url = spawn([BIN, "--port", "0", "--data-dir", data, "--maintenance", MAINTENANCE, *extra], env=env, ready=r"listening on (http://[0-9.:]+)")
+        _, url = spawn([BIN, "--port", "0", "--data-dir", data, "--maintenance", MAINTENANCE, *extra], env=env, ready=r"listening on (http://[0-9.:]+)", log=data + ".log")
         url = url.replace("listening on ", "")
         api(url, "CreateRepository", {"repositoryName": "bench"})
         work = os.path.join(WORK, f"events-{name}-work")
@@ -187,7 +189,9 @@ def main():
         env = dict(os.environ, CCL_BENCH_PACE_MS=str(pace_ms))
         p = subprocess.run([BENCH, "latency", url, "bench", "put-file", str(N_PUT)], capture_output=True, text=True, env=env)
         if p.returncode != 0:
-            sys.exit(f"ccl-bench against {url} failed: {p.stderr.strip()}")
+            time.sleep(0.5)  # the server's log is flushed every 20 ms
+            name = next((n for n, (u, _) in servers.items() if u == url), url)
+            sys.exit(f"ccl-bench against the {name} server ({url}) failed: {p.stderr.strip()} (its log: {WORK}/events-{name}-data.log)")
         return float(p.stdout.split("\t")[1])
 
     rows = []

@@ -5,7 +5,7 @@
 //! nobody. TestRepositoryTriggers is the one caller that waits for a delivery (that is what it
 //! is for).
 
-use super::outbox::{Batch, Failure, Outcome, Target};
+use super::outbox::{Batch, Failure, Outcome, Pending, Target};
 use crate::config::DeliveryConfig;
 use crate::state::AppState;
 use aws_sdk_sns::error::{ProvideErrorMetadata, SdkError};
@@ -16,6 +16,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use parking_lot::Mutex;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
@@ -38,7 +39,12 @@ pub struct Deliverer {
     config: DeliveryConfig,
     clients: Mutex<Clients>,
     webhook_http: OnceLock<WebhookHttp>,
+    /// The SNS endpoint answered PublishBatch as an unknown action: Publish only.
+    no_publish_batch: AtomicBool,
 }
+
+/// The most that one SNS PublishBatch may carry, all its messages together.
+const PUBLISH_BATCH_BYTES: usize = 256 * 1024;
 
 /// The shared parts of every SDK client's configuration: the credentials, no SDK retries
 /// (the outbox retries, with its own backoff and order), and the timeouts.
@@ -75,6 +81,7 @@ impl Deliverer {
             config,
             clients: Mutex::new(Clients::default()),
             webhook_http: OnceLock::new(),
+            no_publish_batch: AtomicBool::new(false),
         }
     }
 
@@ -153,21 +160,135 @@ impl Deliverer {
             },
         };
         match batch.target() {
-            Target::Sns => {
-                let subject = super::triggers::sns_subject(
-                    &first.region,
-                    first.repository_name.as_deref().unwrap_or(""),
-                );
-                one(self
-                    .publish(&first.region, &first.destination, &subject, &first.payload)
-                    .await)
-            }
+            Target::Sns if batch.rows.len() > 1 => self.publish_rows(batch).await,
+            Target::Sns => one(self.publish_row(first).await),
             Target::Lambda => one(self.invoke(&first.destination, &first.payload).await),
             Target::Webhook => one(self.post_webhook(&first.payload).await),
             Target::EventBridge => {
                 let payloads: Vec<&str> = batch.rows.iter().map(|r| &*r.payload).collect();
                 self.put_events(&first.region, &payloads).await
             }
+        }
+    }
+
+    /// SNS Publish of one outbox row (a trigger record) to its topic.
+    async fn publish_row(&self, row: &Pending) -> Result<(), Failure> {
+        let subject =
+            super::triggers::sns_subject(&row.region, row.repository_name.as_deref().unwrap_or(""));
+        self.publish(&row.region, &row.destination, &subject, &row.payload)
+            .await
+    }
+
+    /// Consecutive trigger records for one topic in one SNS PublishBatch call: when writes
+    /// come faster than they are delivered, one call instead of up to ten (each subscriber
+    /// still gets one notification per record, as from Publish). The rows that fit in
+    /// PublishBatch's 256 KiB are sent; the rest stay queued. An endpoint that does not know
+    /// PublishBatch, or refuses the whole call, gets the first row by Publish (which reports
+    /// that row's own error); after an unknown-action answer it only gets Publish.
+    async fn publish_rows(&self, batch: &Batch) -> Outcome {
+        let rows = &batch.rows;
+        let Some(first) = rows.first() else {
+            return Outcome {
+                delivered: 0,
+                failure: None,
+            };
+        };
+        let single = |r: Result<(), Failure>| match r {
+            Ok(()) => Outcome {
+                delivered: 1,
+                failure: None,
+            },
+            Err(f) => Outcome {
+                delivered: 0,
+                failure: Some(f),
+            },
+        };
+        if self.no_publish_batch.load(Ordering::Relaxed) {
+            return single(self.publish_row(first).await);
+        }
+        let Some(client) = self.sns(&first.region) else {
+            return single(Err(no_endpoint()));
+        };
+        let mut entries = Vec::with_capacity(rows.len());
+        let mut size = 0usize;
+        for (i, row) in rows.iter().enumerate() {
+            let subject = super::triggers::sns_subject(
+                &row.region,
+                row.repository_name.as_deref().unwrap_or(""),
+            );
+            size += row.payload.len() + subject.len();
+            if i > 0 && size > PUBLISH_BATCH_BYTES {
+                break;
+            }
+            let entry = aws_sdk_sns::types::PublishBatchRequestEntry::builder()
+                .id(i.to_string())
+                .subject(subject)
+                .message(&*row.payload)
+                .build();
+            match entry {
+                Ok(e) => entries.push(e),
+                Err(_) => break,
+            }
+        }
+        if entries.len() < 2 {
+            return single(self.publish_row(first).await);
+        }
+        let sent = entries.len();
+        let answer = client
+            .publish_batch()
+            .topic_arn(&*first.destination)
+            .set_publish_batch_request_entries(Some(entries))
+            .send()
+            .await;
+        let out = match answer {
+            Ok(out) => out,
+            Err(e) => {
+                let failure = sdk_failure(&e);
+                if failure.retryable {
+                    return Outcome {
+                        delivered: 0,
+                        failure: Some(failure),
+                    };
+                }
+                if unknown_action(&e) {
+                    tracing::info!(
+                        error = %failure.message,
+                        "the SNS endpoint does not take PublishBatch: publishing one message per call"
+                    );
+                    self.no_publish_batch.store(true, Ordering::Relaxed);
+                }
+                return single(self.publish_row(first).await);
+            }
+        };
+        // Entries are reported by id, in no promised order: what counts is the first one,
+        // in the outbox's order, that was not published.
+        let failed = out
+            .failed()
+            .iter()
+            .filter_map(|f| f.id().parse::<usize>().ok().map(|i| (i, f)))
+            .min_by_key(|(i, _)| *i);
+        let published = |i: usize| {
+            out.successful()
+                .iter()
+                .any(|s| s.id() == Some(&i.to_string()))
+        };
+        let delivered = (0..sent).take_while(|&i| published(i)).count();
+        match failed {
+            Some((i, f)) if i == delivered => Outcome {
+                delivered,
+                failure: Some(Failure {
+                    message: match f.message() {
+                        Some(m) if !m.is_empty() => format!("{}: {m}", f.code()),
+                        _ => f.code().to_owned(),
+                    },
+                    retryable: !f.sender_fault(),
+                }),
+            },
+            // An entry neither published nor failed: tried again with the next batch.
+            _ => Outcome {
+                delivered,
+                failure: None,
+            },
         }
     }
 
@@ -423,6 +544,27 @@ where
             retryable: true,
         },
     }
+}
+
+/// Whether an endpoint refused a call because it does not know the operation (an emulator
+/// that serves Publish but not PublishBatch).
+fn unknown_action<E>(err: &SdkError<E, aws_sdk_sns::config::http::HttpResponse>) -> bool
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let SdkError::ServiceError(se) = err else {
+        return false;
+    };
+    matches!(
+        se.err().code(),
+        Some(
+            "InvalidAction"
+                | "UnknownOperation"
+                | "UnknownOperationException"
+                | "NotImplemented"
+                | "InvalidOperation"
+        )
+    ) || matches!(se.raw().status().as_u16(), 404 | 405 | 501)
 }
 
 /// Hex HMAC-SHA256 of `body` keyed with `key` (the webhook signature).

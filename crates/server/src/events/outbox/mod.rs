@@ -61,11 +61,11 @@ impl Target {
         }
     }
 
-    /// How many consecutive rows of one stream go in one call (PutEvents takes up to 10
-    /// entries).
+    /// How many consecutive rows of one stream go in one call (PutEvents and SNS
+    /// PublishBatch take up to 10 entries).
     fn batch_size(self) -> usize {
         match self {
-            Target::EventBridge => 10,
+            Target::EventBridge | Target::Sns => 10,
             _ => 1,
         }
     }
@@ -524,6 +524,8 @@ impl Outbox {
             self.unspread((1, Some(Instant::now())));
         }
         // The outcomes follow the rows they mark (a delivery's row was queued by a spread).
+        // A row that failed and waited to retry may have been dropped past the cap by the
+        // spread just written: its retry mark must not make it pending again.
         let Unrecorded { marks, .. } = std::mem::take(&mut *self.unrecorded.lock());
         let written = spread.and_then(|()| {
             if marks.is_empty() {
@@ -532,7 +534,7 @@ impl Outbox {
             store.write_after_ref_move(|tx| {
                 let mut mark = tx.prepare_cached(
                     "UPDATE event_outbox SET status = ?2, attempts = ?3, last_error = ?4,
-                         delivered = ?5 WHERE seq = ?1",
+                         delivered = ?5 WHERE seq = ?1 AND status <> 'dropped'",
                 )?;
                 for m in &marks {
                     mark.execute(params![m.seq, m.status, m.attempts, m.error, m.delivered])?;

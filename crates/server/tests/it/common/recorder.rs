@@ -17,6 +17,45 @@ pub struct Recorded {
 }
 
 impl Recorded {
+    /// The members of a form-encoded body (an AWS query-protocol call), in order.
+    pub fn form(&self) -> Vec<(String, String)> {
+        fn decode(s: &str) -> String {
+            let bytes = s.as_bytes();
+            let mut out = Vec::with_capacity(bytes.len());
+            let mut i = 0;
+            while i < bytes.len() {
+                match bytes[i] {
+                    b'+' => out.push(b' '),
+                    b'%' if i + 2 < bytes.len() => {
+                        let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap();
+                        out.push(u8::from_str_radix(hex, 16).unwrap());
+                        i += 2;
+                    }
+                    b => out.push(b),
+                }
+                i += 1;
+            }
+            String::from_utf8(out).unwrap()
+        }
+        std::str::from_utf8(&self.body)
+            .unwrap()
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                (decode(k), decode(v))
+            })
+            .collect()
+    }
+
+    /// One member of a form-encoded body.
+    pub fn form_value(&self, name: &str) -> Option<String> {
+        self.form()
+            .into_iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v)
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -29,7 +68,11 @@ impl Recorded {
     }
 }
 
-/// Answers every request with a fixed status and `{}`, and keeps it.
+/// An answer: status, content type, body.
+pub type Answer = (u16, &'static str, String);
+
+/// Keeps every request it gets and answers it: with a fixed status and `{}`, or as a function
+/// of the request decides.
 pub struct Recorder {
     pub addr: SocketAddr,
     seen: Arc<(Mutex<Vec<Recorded>>, Condvar)>,
@@ -37,15 +80,21 @@ pub struct Recorder {
 
 impl Recorder {
     pub fn start(status: u16) -> Recorder {
+        Recorder::answering(move |_| (status, "application/json", "{}".into()))
+    }
+
+    pub fn answering(answer: impl Fn(&Recorded) -> Answer + Send + Sync + 'static) -> Recorder {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let seen: Arc<(Mutex<Vec<Recorded>>, Condvar)> = Arc::default();
         let sink = seen.clone();
+        let answer: Arc<dyn Fn(&Recorded) -> Answer + Send + Sync> = Arc::new(answer);
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(stream) = stream else { continue };
                 let sink = sink.clone();
-                std::thread::spawn(move || serve(stream, status, &sink));
+                let answer = answer.clone();
+                std::thread::spawn(move || serve(stream, &*answer, &sink));
             }
         });
         Recorder { addr, seen }
@@ -71,7 +120,11 @@ impl Recorder {
     }
 }
 
-fn serve(stream: TcpStream, status: u16, sink: &(Mutex<Vec<Recorded>>, Condvar)) {
+fn serve(
+    stream: TcpStream,
+    answer: &(dyn Fn(&Recorded) -> Answer + Send + Sync),
+    sink: &(Mutex<Vec<Recorded>>, Condvar),
+) {
     let mut writer = stream.try_clone().unwrap();
     let mut reader = BufReader::new(stream);
     loop {
@@ -105,18 +158,21 @@ fn serve(stream: TcpStream, status: u16, sink: &(Mutex<Vec<Recorded>>, Condvar))
         if reader.read_exact(&mut body).is_err() {
             return;
         }
+        let request = Recorded {
+            method,
+            path,
+            headers,
+            body,
+        };
+        let (status, content_type, reply) = answer(&request);
         {
             let (lock, cv) = sink;
-            lock.lock().unwrap().push(Recorded {
-                method,
-                path,
-                headers,
-                body,
-            });
+            lock.lock().unwrap().push(request);
             cv.notify_all();
         }
         let answer = format!(
-            "HTTP/1.1 {status} Recorded\r\nContent-Type: application/json\r\nContent-Length: 2\r\nx-amzn-RequestId: rec\r\n\r\n{{}}"
+            "HTTP/1.1 {status} Recorded\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nx-amzn-RequestId: rec\r\n\r\n{reply}",
+            reply.len()
         );
         if writer.write_all(answer.as_bytes()).is_err() {
             return;

@@ -2,7 +2,7 @@
 //! its SigV4 signature), the signed webhook, and `GET /_events` when nothing is configured.
 
 use super::*;
-use crate::common::recorder::{Recorder, hmac_hex, verify_sigv4};
+use crate::common::recorder::{Answer, Proxy, Recorded, Recorder, hmac_hex, verify_sigv4};
 use aws_sdk_codecommit::primitives::Blob;
 use aws_sdk_codecommit::types::RepositoryTriggerEventEnum as Ev;
 use codecommit_local::config::Webhook;
@@ -244,5 +244,202 @@ async fn without_an_endpoint_test_repository_triggers_reports_failures() {
             .failure_message()
             .unwrap()
             .contains("No AWS endpoint")
+    );
+}
+
+const SNS_XMLNS: &str = "http://sns.amazonaws.com/doc/2010-03-31/";
+
+fn sns_publish_ok() -> Answer {
+    (
+        200,
+        "text/xml",
+        format!(
+            "<PublishResponse xmlns=\"{SNS_XMLNS}\"><PublishResult><MessageId>m</MessageId>\
+             </PublishResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata>\
+             </PublishResponse>"
+        ),
+    )
+}
+
+/// The entries of a recorded PublishBatch call: (id, subject, message), in order.
+fn batch_entries(call: &Recorded) -> Vec<(String, String, String)> {
+    (1..)
+        .map_while(|i| {
+            let member =
+                |f: &str| call.form_value(&format!("PublishBatchRequestEntries.member.{i}.{f}"));
+            Some((member("Id")?, member("Subject")?, member("Message")?))
+        })
+        .collect()
+}
+
+/// The commit of a trigger record's only reference.
+fn record_commit(message: &str) -> String {
+    let record: Value = serde_json::from_str(message).unwrap();
+    record["Records"][0]["codecommit"]["references"][0]["commit"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// A server whose SNS endpoint (`sns`, behind a proxy that starts black-holed) has three
+/// trigger records queued for one topic: three writes to the repository while nothing could
+/// be delivered. Returns the server, the proxy, the repository and the three commits.
+async fn sns_backlog(sns: &Recorder) -> (TestServer, Proxy, String, Vec<String>) {
+    let proxy = Proxy::start(sns.addr, true);
+    let server = TestServer::start_with(|c| {
+        c.delivery = DeliveryConfig {
+            timeout: Duration::from_secs(1),
+            ..quick_delivery(&proxy.url())
+        };
+        c.delivery.lambda_endpoint = None;
+        c.delivery.eventbridge_endpoint = None;
+    });
+    let client = server.client();
+    let name = unique("batch");
+    create_repo(&client, &name).await;
+    let topic = "arn:aws:sns:us-east-1:000000000000:pushes";
+    put_triggers(&client, &name, vec![trigger("t", topic, &[], &[Ev::All])]).await;
+    let mut commits = Vec::new();
+    for i in 0..3 {
+        let put = client
+            .put_file()
+            .repository_name(&name)
+            .branch_name("main")
+            .file_path(format!("f{i}.txt"))
+            .file_content(Blob::new(format!("{i}")))
+            .set_parent_commit_id(commits.last().cloned())
+            .send()
+            .await
+            .unwrap();
+        commits.push(put.commit_id);
+    }
+    let listed = list_events(&server, &format!("repository={name}&target=sns"));
+    let events = listed["events"].as_array().unwrap();
+    assert_eq!(events.len(), 3, "{listed}");
+    assert!(events.iter().all(|e| e["status"] == "pending"), "{listed}");
+    (server, proxy, name, commits)
+}
+
+#[tokio::test]
+async fn queued_trigger_records_for_one_topic_go_in_one_publish_batch() {
+    // Every entry published but the second, which the endpoint refuses (a sender fault).
+    let sns = Recorder::answering(|call| match call.form_value("Action").as_deref() {
+        Some("PublishBatch") => {
+            let (mut ok, mut failed) = (String::new(), String::new());
+            for (id, _, _) in batch_entries(call) {
+                if id == "1" {
+                    failed.push_str(&format!(
+                        "<member><Id>{id}</Id><Code>InvalidParameter</Code>\
+                         <Message>Invalid parameter: Message</Message>\
+                         <SenderFault>true</SenderFault></member>"
+                    ));
+                } else {
+                    ok.push_str(&format!(
+                        "<member><Id>{id}</Id><MessageId>m{id}</MessageId></member>"
+                    ));
+                }
+            }
+            (
+                200,
+                "text/xml",
+                format!(
+                    "<PublishBatchResponse xmlns=\"{SNS_XMLNS}\"><PublishBatchResult>\
+                     <Successful>{ok}</Successful><Failed>{failed}</Failed>\
+                     </PublishBatchResult><ResponseMetadata><RequestId>r</RequestId>\
+                     </ResponseMetadata></PublishBatchResponse>"
+                ),
+            )
+        }
+        _ => sns_publish_ok(),
+    });
+    let (server, proxy, name, commits) = sns_backlog(&sns).await;
+    proxy.set_black_hole(false);
+    let calls = sns.wait_for(2, DELIVERY_WAIT);
+    assert_eq!(calls.len(), 2);
+    let batch = &calls[0];
+    assert_eq!(batch.form_value("Action").as_deref(), Some("PublishBatch"));
+    assert_eq!(
+        batch.form_value("TopicArn").as_deref(),
+        Some("arn:aws:sns:us-east-1:000000000000:pushes")
+    );
+    let entries = batch_entries(batch);
+    assert_eq!(entries.len(), 3);
+    for (i, (id, subject, message)) in entries.iter().enumerate() {
+        assert_eq!(id, &i.to_string());
+        assert_eq!(
+            subject,
+            &format!("UPDATE: AWS CodeCommit us-east-1 push: {name}")
+        );
+        assert_eq!(record_commit(message), commits[i]);
+    }
+    // The first entry was published; the second was refused and given up (not worth a
+    // retry); the third was not counted as delivered after it, and went again on its own.
+    let single = &calls[1];
+    assert_eq!(single.form_value("Action").as_deref(), Some("Publish"));
+    assert_eq!(
+        record_commit(&single.form_value("Message").unwrap()),
+        commits[2]
+    );
+    let listed = wait_settled(&server, &name);
+    let sns_events: Vec<&Value> = listed["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["target"] == "sns")
+        .collect();
+    let statuses: Vec<&str> = sns_events
+        .iter()
+        .map(|e| e["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["delivered", "failed", "delivered"], "{listed}");
+    assert_eq!(
+        sns_events[1]["lastError"],
+        "InvalidParameter: Invalid parameter: Message"
+    );
+    assert_eq!(
+        sns.wait_for(0, Duration::ZERO).len(),
+        2,
+        "nothing more was sent"
+    );
+}
+
+#[tokio::test]
+async fn an_sns_endpoint_without_publish_batch_gets_one_publish_per_record() {
+    let sns = Recorder::answering(|call| match call.form_value("Action").as_deref() {
+        Some("PublishBatch") => (
+            400,
+            "text/xml",
+            format!(
+                "<ErrorResponse xmlns=\"{SNS_XMLNS}\"><Error><Type>Sender</Type>\
+                 <Code>InvalidAction</Code><Message>The action PublishBatch is not valid for \
+                 this web service.</Message></Error><RequestId>r</RequestId></ErrorResponse>"
+            ),
+        ),
+        _ => sns_publish_ok(),
+    });
+    let (server, proxy, name, commits) = sns_backlog(&sns).await;
+    proxy.set_black_hole(false);
+    let calls = sns.wait_for(4, DELIVERY_WAIT);
+    let actions: Vec<String> = calls
+        .iter()
+        .map(|c| c.form_value("Action").unwrap())
+        .collect();
+    // Refused once; from then on, Publish only (the two records still queued after the
+    // first are not tried as a batch again).
+    assert_eq!(actions, ["PublishBatch", "Publish", "Publish", "Publish"]);
+    let published: Vec<String> = calls[1..]
+        .iter()
+        .map(|c| record_commit(&c.form_value("Message").unwrap()))
+        .collect();
+    assert_eq!(published, commits);
+    let listed = wait_settled(&server, &name);
+    assert!(
+        listed["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["target"] == "sns")
+            .all(|e| e["status"] == "delivered"),
+        "{listed}"
     );
 }
