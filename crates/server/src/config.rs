@@ -85,6 +85,10 @@ pub struct DeliveryConfig {
     pub timeout: std::time::Duration,
     /// Deliveries in flight at once (to different destinations or repositories).
     pub concurrency: usize,
+    /// While requests keep arriving (a burst of writes), new deliveries wait for a pause
+    /// between requests, at most this long; then they go whatever the load, until the outbox
+    /// is empty. Zero: never wait.
+    pub defer_while_busy: std::time::Duration,
 }
 
 #[derive(Clone)]
@@ -98,6 +102,8 @@ pub struct Webhook {
 pub const DEFAULT_EVENTS_MAX_PENDING: usize = 10_000;
 pub const DEFAULT_EVENTS_HISTORY: usize = 1_000;
 pub const DEFAULT_DELIVERY_ATTEMPTS: u32 = 10;
+/// Default for `--delivery-defer-ms`.
+pub const DEFAULT_DELIVERY_DEFER_MS: u64 = 250;
 
 impl Default for DeliveryConfig {
     fn default() -> Self {
@@ -115,6 +121,7 @@ impl Default for DeliveryConfig {
             backoff_max: std::time::Duration::from_secs(60),
             timeout: std::time::Duration::from_secs(10),
             concurrency: 16,
+            defer_while_busy: std::time::Duration::from_millis(DEFAULT_DELIVERY_DEFER_MS),
         }
     }
 }

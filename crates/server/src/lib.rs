@@ -8,6 +8,7 @@
 //! → `store` (metadata in SQLite, served from memory) and `git` (bare repositories via gix; the
 //! wire protocol via the real `git`). Every ref that moves goes through `events`.
 
+pub mod activity;
 pub mod api;
 pub mod config;
 pub mod error;
@@ -268,7 +269,8 @@ impl Bound {
     ) -> std::io::Result<()> {
         let limits = self.state.config.serve_limits();
         let state = self.state.clone();
-        let server = serve::Server::new(app(self.state), limits);
+        let activity = self.state.activity.clone();
+        let server = serve::Server::new(app(self.state), limits, activity);
         let plain = serve::Http {
             https_port: self.https_addr.map(|a| a.port()),
         };

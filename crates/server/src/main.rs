@@ -175,6 +175,10 @@ struct Args {
         default_value_t = 500
     )]
     delivery_backoff_ms: u64,
+    /// During a burst of requests, how long new deliveries may wait for a pause between
+    /// requests (milliseconds; 0: deliver at once).
+    #[arg(long, env = "CODECOMMIT_LOCAL_DELIVERY_DEFER_MS", default_value_t = codecommit_local::config::DEFAULT_DELIVERY_DEFER_MS)]
+    delivery_defer_ms: u64,
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -238,6 +242,7 @@ fn delivery_config(args: &Args) -> codecommit_local::config::DeliveryConfig {
         max_attempts: args.delivery_attempts,
         timeout: std::time::Duration::from_millis(args.delivery_timeout_ms.max(1)),
         backoff_initial: std::time::Duration::from_millis(args.delivery_backoff_ms),
+        defer_while_busy: std::time::Duration::from_millis(args.delivery_defer_ms),
         ..Default::default()
     }
 }

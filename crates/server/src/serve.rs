@@ -12,6 +12,7 @@
 //! TCP here, a TLS stream for an HTTPS listener; every listener of one [`Server`] shares its
 //! connection cap and its shutdown.
 
+use crate::activity::{Activity, stamp_ms};
 use axum::Router;
 use bytes::Bytes;
 use hyper::Request;
@@ -230,7 +231,9 @@ pub struct Server {
 }
 
 impl Server {
-    pub fn new(router: Router, limits: Limits) -> Arc<Server> {
+    /// `activity` is told when answers end (for background work that waits for
+    /// a quiet moment).
+    pub fn new(router: Router, limits: Limits, activity: Arc<Activity>) -> Arc<Server> {
         let max = limits.max_connections.clamp(1, MAX_CONNECTIONS_CAP);
         let (shutdown, _) = watch::channel(false);
         Arc::new(Server {
@@ -246,6 +249,7 @@ impl Server {
                 next_id: AtomicU64::new(0),
                 evictions: AtomicU64::new(0),
                 last_eviction_log: Mutex::new(None),
+                activity,
             }),
             shutdown,
         })
@@ -442,6 +446,7 @@ struct Connections {
     /// Idle connections closed since the last log line about it.
     evictions: AtomicU64,
     last_eviction_log: Mutex<Option<Instant>>,
+    activity: Arc<Activity>,
 }
 
 struct ConnState {
@@ -455,6 +460,8 @@ struct ConnState {
     /// Picked to be closed (so the next pick takes another one).
     closing: AtomicBool,
     close: Notify,
+    /// The server's (each connection holds it, so a request touches no shared count).
+    activity: Arc<Activity>,
 }
 
 impl Connections {
@@ -466,6 +473,7 @@ impl Connections {
             served: AtomicU64::new(0),
             closing: AtomicBool::new(false),
             close: Notify::new(),
+            activity: self.activity.clone(),
         });
         self.table.lock().insert(state.id, state.clone());
         state
@@ -547,16 +555,12 @@ impl Busy {
 
 impl Drop for Busy {
     fn drop(&mut self) {
-        self.state.idle_since.store(stamp_ms(), Ordering::Relaxed);
+        let now = stamp_ms();
+        self.state.idle_since.store(now, Ordering::Relaxed);
+        self.state.activity.seen(now);
         self.state.served.fetch_add(1, Ordering::Relaxed);
         self.state.in_flight.fetch_sub(1, Ordering::AcqRel);
     }
-}
-
-/// Milliseconds on a process-wide monotonic clock.
-fn stamp_ms() -> u64 {
-    static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
-    START.get_or_init(Instant::now).elapsed().as_millis() as u64
 }
 
 /// An answer's body, keeping its connection marked busy until it is written.

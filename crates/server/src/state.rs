@@ -31,6 +31,8 @@ pub struct AppState {
     pub outbox: Outbox,
     /// SDK clients and the webhook client that deliver events.
     pub deliverer: Deliverer,
+    /// When an answer last ended (the deliverer waits out bursts of requests).
+    pub activity: Arc<crate::activity::Activity>,
     /// Held for the server's lifetime: one server per data directory.
     _lock: File,
 }
@@ -113,6 +115,7 @@ impl AppState {
             triggers,
             outbox,
             deliverer,
+            activity: Default::default(),
             _lock: lock,
         };
         state.reconcile();

@@ -632,10 +632,64 @@ fn lower_priority() {
     }
 }
 
+/// Requests this far apart make a burst (see [`burst_wait`]).
+const QUIET: std::time::Duration = std::time::Duration::from_millis(5);
+
+/// Whether new deliveries (and the spreading of recorded writes before them) should wait,
+/// and until when. While requests come less than [`QUIET`] apart — a script writing as fast
+/// as it can — delivering competes with them for the CPU, and so does the endpoint when it
+/// runs on the same machine (moto or LocalStack beside the server: half a core during a
+/// burst of PutFile calls). So the work waits for a pause, at most `defer_while_busy` from
+/// when the outbox had work; then it goes whatever the load, until the outbox is empty, so a
+/// steady load cannot hold events back longer than that. Nothing waits while requests are
+/// further apart.
+fn burst_wait(state: &AppState, burst: &mut Option<Instant>) -> Option<Instant> {
+    let max = state.config.delivery.defer_while_busy;
+    if max.is_zero() {
+        return None;
+    }
+    let pending = state.outbox.pending() > 0;
+    burst_wait_at(
+        max,
+        pending,
+        state.activity.quiet_for(),
+        Instant::now(),
+        burst,
+    )
+}
+
+/// [`burst_wait`] for given facts: the most to wait, whether the outbox has work, how long
+/// requests have paused, the time now, and when the current burst's wait began.
+fn burst_wait_at(
+    max: std::time::Duration,
+    pending: bool,
+    quiet: std::time::Duration,
+    now: Instant,
+    burst: &mut Option<Instant>,
+) -> Option<Instant> {
+    if !pending {
+        *burst = None;
+        return None;
+    }
+    if max.is_zero() || quiet >= QUIET {
+        return None;
+    }
+    let since = *burst.get_or_insert(now);
+    if now >= since + max {
+        return None;
+    }
+    Some((now + (QUIET - quiet)).min(since + max))
+}
+
 async fn run(state: Arc<AppState>) {
     let limit = state.config.delivery.concurrency.max(1);
     let in_flight = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut burst: Option<Instant> = None;
     loop {
+        if let Some(until) = burst_wait(&state, &mut burst) {
+            tokio::time::sleep_until(until.into()).await;
+            continue;
+        }
         let free = limit.saturating_sub(in_flight.load(std::sync::atomic::Ordering::Acquire));
         let (batches, next_due) = state.outbox.take_ready(Instant::now(), free);
         for batch in batches {
@@ -680,6 +734,48 @@ async fn run(state: Arc<AppState>) {
 
 #[cfg(test)]
 mod tests {
+    use super::{QUIET, burst_wait_at};
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn deliveries_wait_out_a_burst_for_a_bounded_time() {
+        let max = Duration::from_millis(250);
+        let t0 = Instant::now();
+        let ms = |n: u64| t0 + Duration::from_millis(n);
+        let busy = Duration::from_millis(1);
+        let mut burst = None;
+        // Nothing to deliver: no wait, whatever the load.
+        assert_eq!(burst_wait_at(max, false, busy, t0, &mut burst), None);
+        assert_eq!(burst, None);
+        // Work and requests 1 ms ago: wait until 5 ms without a request.
+        assert_eq!(
+            burst_wait_at(max, true, busy, t0, &mut burst),
+            Some(t0 + (QUIET - busy))
+        );
+        assert_eq!(burst, Some(t0));
+        // A pause: deliver.
+        assert_eq!(burst_wait_at(max, true, QUIET, ms(3), &mut burst), None);
+        // Busy again: the wait ends at the burst's limit at the latest...
+        assert_eq!(
+            burst_wait_at(max, true, Duration::ZERO, ms(248), &mut burst),
+            Some(ms(250))
+        );
+        // ...and past it, work goes on under load.
+        assert_eq!(burst_wait_at(max, true, busy, ms(250), &mut burst), None);
+        assert_eq!(burst_wait_at(max, true, busy, ms(900), &mut burst), None);
+        // Once the outbox is empty, the next burst may wait again.
+        assert_eq!(burst_wait_at(max, false, busy, ms(901), &mut burst), None);
+        assert_eq!(
+            burst_wait_at(max, true, busy, ms(902), &mut burst),
+            Some(ms(902) + (QUIET - busy))
+        );
+        // Zero: never wait.
+        assert_eq!(
+            burst_wait_at(Duration::ZERO, true, busy, ms(903), &mut None),
+            None
+        );
+    }
+
     #[test]
     fn hmac_matches_rfc_4231() {
         // RFC 4231 test case 2.
