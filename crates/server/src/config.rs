@@ -85,9 +85,9 @@ pub struct DeliveryConfig {
     pub timeout: std::time::Duration,
     /// Deliveries in flight at once (to different destinations or repositories).
     pub concurrency: usize,
-    /// While requests keep arriving (a burst of writes), new deliveries wait for a pause
-    /// between requests, at most this long; then they go whatever the load, until the outbox
-    /// is empty. Zero: never wait.
+    /// During this much of a burst of requests (a script writing as fast as it can), new
+    /// deliveries wait for a pause between requests; past it they go beside the burst.
+    /// Zero: never wait.
     pub defer_while_busy: std::time::Duration,
 }
 

@@ -175,8 +175,8 @@ struct Args {
         default_value_t = 500
     )]
     delivery_backoff_ms: u64,
-    /// During a burst of requests, how long new deliveries may wait for a pause between
-    /// requests (milliseconds; 0: deliver at once).
+    /// How long into a burst of requests new deliveries wait for a pause between requests
+    /// (milliseconds; 0: deliver at once).
     #[arg(long, env = "CODECOMMIT_LOCAL_DELIVERY_DEFER_MS", default_value_t = codecommit_local::config::DEFAULT_DELIVERY_DEFER_MS)]
     delivery_defer_ms: u64,
 }

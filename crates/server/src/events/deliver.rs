@@ -6,6 +6,7 @@
 //! is for).
 
 use super::outbox::{Batch, Failure, Outcome, Pending, Target};
+use crate::activity::QUIET;
 use crate::config::DeliveryConfig;
 use crate::state::AppState;
 use aws_sdk_sns::error::{ProvideErrorMetadata, SdkError};
@@ -547,7 +548,8 @@ where
 }
 
 /// Whether an endpoint refused a call because it does not know the operation (an emulator
-/// that serves Publish but not PublishBatch).
+/// that serves Publish but not PublishBatch). By code only: SNS answers a missing topic with
+/// HTTP 404 too.
 fn unknown_action<E>(err: &SdkError<E, aws_sdk_sns::config::http::HttpResponse>) -> bool
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
@@ -564,7 +566,7 @@ where
                 | "NotImplemented"
                 | "InvalidOperation"
         )
-    ) || matches!(se.raw().status().as_u16(), 404 | 405 | 501)
+    )
 }
 
 /// Hex HMAC-SHA256 of `body` keyed with `key` (the webhook signature).
@@ -632,61 +634,42 @@ fn lower_priority() {
     }
 }
 
-/// Requests this far apart make a burst (see [`burst_wait`]).
-const QUIET: std::time::Duration = std::time::Duration::from_millis(5);
-
 /// Whether new deliveries (and the spreading of recorded writes before them) should wait,
-/// and until when. While requests come less than [`QUIET`] apart — a script writing as fast
-/// as it can — delivering competes with them for the CPU, and so does the endpoint when it
-/// runs on the same machine (moto or LocalStack beside the server: half a core during a
-/// burst of PutFile calls). So the work waits for a pause, at most `defer_while_busy` from
-/// when the outbox had work; then it goes whatever the load, until the outbox is empty, so a
-/// steady load cannot hold events back longer than that. Nothing waits while requests are
-/// further apart.
-fn burst_wait(state: &AppState, burst: &mut Option<Instant>) -> Option<Instant> {
+/// and until when. While answers follow each other less than [`QUIET`] apart — a script
+/// writing as fast as it can — delivering competes with the requests for the CPU, and so does
+/// the endpoint when it runs on the same machine (moto or LocalStack beside the server took
+/// half a core during a burst of PutFile calls). So the work waits for a pause, but only
+/// during a burst's first `defer_while_busy`: a longer burst gets its deliveries, in flight
+/// beside it, so a steady load cannot hold events back longer than that. Nothing waits while
+/// requests come further apart.
+fn burst_wait(state: &AppState) -> Option<Instant> {
     let max = state.config.delivery.defer_while_busy;
-    if max.is_zero() {
+    if max.is_zero() || state.outbox.pending() == 0 {
         return None;
     }
-    let pending = state.outbox.pending() > 0;
-    burst_wait_at(
-        max,
-        pending,
-        state.activity.quiet_for(),
-        Instant::now(),
-        burst,
-    )
+    let (quiet, burst) = state.activity.now();
+    burst_wait_at(max, quiet, burst, Instant::now())
 }
 
-/// [`burst_wait`] for given facts: the most to wait, whether the outbox has work, how long
-/// requests have paused, the time now, and when the current burst's wait began.
+/// [`burst_wait`] for given facts: the most to wait, how long since the last answer, how long
+/// the burst has lasted, the time now.
 fn burst_wait_at(
     max: std::time::Duration,
-    pending: bool,
     quiet: std::time::Duration,
+    burst: std::time::Duration,
     now: Instant,
-    burst: &mut Option<Instant>,
 ) -> Option<Instant> {
-    if !pending {
-        *burst = None;
+    if quiet >= QUIET || burst + quiet >= max {
         return None;
     }
-    if max.is_zero() || quiet >= QUIET {
-        return None;
-    }
-    let since = *burst.get_or_insert(now);
-    if now >= since + max {
-        return None;
-    }
-    Some((now + (QUIET - quiet)).min(since + max))
+    Some(now + (QUIET - quiet).min(max - burst - quiet))
 }
 
 async fn run(state: Arc<AppState>) {
     let limit = state.config.delivery.concurrency.max(1);
     let in_flight = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let mut burst: Option<Instant> = None;
     loop {
-        if let Some(until) = burst_wait(&state, &mut burst) {
+        if let Some(until) = burst_wait(&state) {
             tokio::time::sleep_until(until.into()).await;
             continue;
         }
@@ -738,42 +721,38 @@ mod tests {
     use std::time::{Duration, Instant};
 
     #[test]
-    fn deliveries_wait_out_a_burst_for_a_bounded_time() {
+    fn deliveries_wait_out_the_start_of_a_burst() {
         let max = Duration::from_millis(250);
-        let t0 = Instant::now();
-        let ms = |n: u64| t0 + Duration::from_millis(n);
-        let busy = Duration::from_millis(1);
-        let mut burst = None;
-        // Nothing to deliver: no wait, whatever the load.
-        assert_eq!(burst_wait_at(max, false, busy, t0, &mut burst), None);
-        assert_eq!(burst, None);
-        // Work and requests 1 ms ago: wait until 5 ms without a request.
-        assert_eq!(
-            burst_wait_at(max, true, busy, t0, &mut burst),
-            Some(t0 + (QUIET - busy))
-        );
-        assert_eq!(burst, Some(t0));
+        let now = Instant::now();
+        let ms = Duration::from_millis;
         // A pause: deliver.
-        assert_eq!(burst_wait_at(max, true, QUIET, ms(3), &mut burst), None);
-        // Busy again: the wait ends at the burst's limit at the latest...
-        assert_eq!(
-            burst_wait_at(max, true, Duration::ZERO, ms(248), &mut burst),
-            Some(ms(250))
-        );
-        // ...and past it, work goes on under load.
-        assert_eq!(burst_wait_at(max, true, busy, ms(250), &mut burst), None);
-        assert_eq!(burst_wait_at(max, true, busy, ms(900), &mut burst), None);
-        // Once the outbox is empty, the next burst may wait again.
-        assert_eq!(burst_wait_at(max, false, busy, ms(901), &mut burst), None);
-        assert_eq!(
-            burst_wait_at(max, true, busy, ms(902), &mut burst),
-            Some(ms(902) + (QUIET - busy))
-        );
+        assert_eq!(burst_wait_at(max, QUIET, ms(0), now), None);
+        assert_eq!(burst_wait_at(max, ms(80), ms(100), now), None);
+        // An answer 1 ms ago, 10 ms into a burst: wait until 5 ms have passed without one.
+        assert_eq!(burst_wait_at(max, ms(1), ms(10), now), Some(now + ms(4)));
+        // Near the burst's limit: wait no longer than it...
+        assert_eq!(burst_wait_at(max, ms(1), ms(247), now), Some(now + ms(2)));
+        // ...and past it, deliveries go on beside the burst.
+        assert_eq!(burst_wait_at(max, ms(1), ms(249), now), None);
+        assert_eq!(burst_wait_at(max, ms(0), ms(5_000), now), None);
         // Zero: never wait.
-        assert_eq!(
-            burst_wait_at(Duration::ZERO, true, busy, ms(903), &mut None),
-            None
-        );
+        assert_eq!(burst_wait_at(Duration::ZERO, ms(0), ms(0), now), None);
+    }
+
+    #[test]
+    fn a_pause_starts_a_new_burst() {
+        use crate::activity::Activity;
+        let a = Activity::default();
+        let burst = |a: &Activity| a.now().1;
+        for t in [100, 102, 104] {
+            a.seen(t);
+        }
+        assert_eq!(burst(&a), Duration::from_millis(4));
+        // Six milliseconds without an answer: the next one starts a new burst.
+        a.seen(110);
+        assert_eq!(burst(&a), Duration::ZERO);
+        a.seen(113);
+        assert_eq!(burst(&a), Duration::from_millis(3));
     }
 
     #[test]

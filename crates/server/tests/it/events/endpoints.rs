@@ -443,3 +443,72 @@ async fn an_sns_endpoint_without_publish_batch_gets_one_publish_per_record() {
         "{listed}"
     );
 }
+
+#[tokio::test]
+async fn a_refused_publish_batch_is_told_apart_by_its_first_record() {
+    // The topic is missing until the first record has been refused (as SNS does, HTTP 404).
+    let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = calls.clone();
+    let sns = Recorder::answering(move |call| {
+        let n = seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let not_found = (
+            404,
+            "text/xml",
+            format!(
+                "<ErrorResponse xmlns=\"{SNS_XMLNS}\"><Error><Type>Sender</Type>\
+                 <Code>NotFound</Code><Message>Topic does not exist</Message></Error>\
+                 <RequestId>r</RequestId></ErrorResponse>"
+            ),
+        );
+        match (n, call.form_value("Action").as_deref()) {
+            (0 | 1, _) => not_found,
+            (_, Some("PublishBatch")) => {
+                let ok: String = batch_entries(call)
+                    .iter()
+                    .map(|(id, _, _)| {
+                        format!("<member><Id>{id}</Id><MessageId>m{id}</MessageId></member>")
+                    })
+                    .collect();
+                (
+                    200,
+                    "text/xml",
+                    format!(
+                        "<PublishBatchResponse xmlns=\"{SNS_XMLNS}\"><PublishBatchResult>\
+                         <Successful>{ok}</Successful><Failed/></PublishBatchResult>\
+                         <ResponseMetadata><RequestId>r</RequestId></ResponseMetadata>\
+                         </PublishBatchResponse>"
+                    ),
+                )
+            }
+            _ => sns_publish_ok(),
+        }
+    });
+    let (server, proxy, name, commits) = sns_backlog(&sns).await;
+    proxy.set_black_hole(false);
+    let listed = wait_settled(&server, &name);
+    let recorded = sns.wait_for(0, Duration::ZERO);
+    let actions: Vec<String> = recorded
+        .iter()
+        .map(|c| c.form_value("Action").unwrap())
+        .collect();
+    // The whole batch refused: its first record alone, refused too (given up, not retried);
+    // the two after it in a batch again (a missing topic says nothing about PublishBatch).
+    assert_eq!(actions, ["PublishBatch", "Publish", "PublishBatch"]);
+    assert_eq!(
+        record_commit(&recorded[1].form_value("Message").unwrap()),
+        commits[0]
+    );
+    let last: Vec<String> = batch_entries(&recorded[2])
+        .iter()
+        .map(|(_, _, m)| record_commit(m))
+        .collect();
+    assert_eq!(last, commits[1..]);
+    let statuses: Vec<&str> = listed["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["target"] == "sns")
+        .map(|e| e["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["failed", "delivered", "delivered"], "{listed}");
+}
