@@ -7,7 +7,7 @@ use super::specs::{self, CommitId};
 use super::tree_edit::{GITKEEP, Touched, TreeEdit};
 use super::{Ctx, Opened, validate};
 use crate::bail;
-use crate::error::{ApiError, ApiResult, Internal as _};
+use crate::error::{ApiError, ApiResult};
 use crate::events::{self, RefMoves};
 use crate::git::objects::{self, Entry, describe_commit, file_mode_name};
 use crate::git::write::{CasFailure, Person, compare_and_swap, now_seconds, write_commit};
@@ -423,9 +423,7 @@ pub fn create_commit(ctx: &Ctx<'_>, input: CreateCommitInput) -> ApiResult<Creat
         let existing = edit.current(&p.path)?.filter(Entry::is_blob_like);
         let (blob, default_kind) = match (p.content, &p.source) {
             (Some(content), _) => (
-                o.repo
-                    .write_blob(&content)
-                    .internal("writing a blob")?
+                crate::git::write::retrying("writing a blob", || o.repo.write_blob(&content))?
                     .detach(),
                 None,
             ),

@@ -174,11 +174,8 @@ pub fn put_file(ctx: &Ctx<'_>, input: PutFileInput) -> ApiResult<PutFileOutput> 
             "The file could not be added because the provided file content is the same as the current file content: {path}."
         )
     }
-    let written = o
-        .repo
-        .write_blob(content)
-        .map_err(|e| crate::error::ApiError::internal("writing a blob", e))?
-        .detach();
+    let written =
+        crate::git::write::retrying("writing a blob", || o.repo.write_blob(content))?.detach();
     edit.put(&path, kind, written)?;
     let tree = edit.write_tree_only(false)?;
     let message = who

@@ -187,11 +187,9 @@ impl<'r> TreeEdit<'r> {
         let tree = if emptied.is_empty() {
             tree
         } else {
-            let empty_blob = self
-                .repo
-                .write_blob([])
-                .internal("writing a blob")?
-                .detach();
+            let empty_blob =
+                crate::git::write::retrying("writing a blob", || self.repo.write_blob([]))?
+                    .detach();
             for folder in emptied {
                 self.edits.insert(
                     format!("{folder}/{GITKEEP}"),
@@ -220,6 +218,6 @@ impl<'r> TreeEdit<'r> {
                 }
             }
         }
-        Ok(editor.write().internal("writing a tree")?.detach())
+        Ok(crate::git::write::retrying("writing a tree", || editor.write())?.detach())
     }
 }

@@ -35,6 +35,30 @@ pub fn now_seconds() -> i64 {
         .unwrap_or_default()
 }
 
+/// Runs an object write (a blob, a commit, a tree editor's trees) and runs it again once if
+/// the first try lost a race with maintenance. gix writes a loose object by making sure its
+/// `objects/xx` directory exists and then renaming a temporary file into it; `git repack -d`
+/// (its prune-packed step) removes the fan-out directories it empties, and when that happens
+/// in between, the rename fails. The second try makes the directory again. Objects are named
+/// by their content, so writing one twice is harmless; nothing else is retried.
+pub fn retrying<T, E: std::fmt::Display + std::fmt::Debug>(
+    context: &str,
+    mut write: impl FnMut() -> Result<T, E>,
+) -> ApiResult<T> {
+    match write() {
+        Err(e) if lost_object_directory(&e) => {
+            tracing::debug!(error = %e, "an object's directory went away while it was written; writing it again");
+            write().internal(context)
+        }
+        r => r.internal(context),
+    }
+}
+
+/// Whether gix failed to move a written object into place (its words, with the cause).
+fn lost_object_directory(e: &impl std::fmt::Debug) -> bool {
+    format!("{e:?}").contains("Could not persist loose object")
+}
+
 /// Writes a commit object (no ref moves).
 pub fn write_commit(
     repo: &gix::Repository,
@@ -52,10 +76,7 @@ pub fn write_commit(
         message: message.into(),
         extra_headers: Vec::new(),
     };
-    Ok(repo
-        .write_object(&commit)
-        .internal("writing a commit")?
-        .detach())
+    Ok(retrying("writing a commit", || repo.write_object(&commit))?.detach())
 }
 
 /// Why a compare-and-swap did not happen.
@@ -119,5 +140,52 @@ pub fn compare_and_swap(
                 Err(ApiError::internal("updating a reference", e))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::retrying;
+
+    #[test]
+    fn a_write_that_lost_its_directory_is_made_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let init = std::process::Command::new("git")
+            .args(["init", "-q", "--bare"])
+            .arg(dir.path())
+            .status()
+            .unwrap();
+        assert!(init.success());
+        let repo = gix::open(dir.path()).unwrap();
+        let data = b"raced with prune-packed";
+        let id = gix::objs::compute_hash(repo.object_hash(), gix::objs::Kind::Blob, data).unwrap();
+        // A file where the fan-out directory belongs: moving the object into place fails, as
+        // it does when prune-packed removed the directory after gix made sure it existed.
+        let fanout = dir
+            .path()
+            .join("objects")
+            .join(&id.to_hex().to_string()[..2]);
+        std::fs::write(&fanout, b"").unwrap();
+        let mut tries = 0;
+        let written = retrying("writing a blob", || {
+            tries += 1;
+            if tries == 2 {
+                std::fs::remove_file(&fanout).unwrap();
+            }
+            repo.write_blob(data)
+        })
+        .unwrap();
+        assert_eq!(tries, 2);
+        assert_eq!(written.detach(), id);
+        assert!(repo.find_object(id).is_ok());
+
+        // Any other failure is not tried again.
+        let mut tries = 0;
+        let failed = retrying("writing", || {
+            tries += 1;
+            Err::<(), _>("the disk is full")
+        });
+        assert!(failed.is_err());
+        assert_eq!(tries, 1);
     }
 }

@@ -147,7 +147,7 @@ pub(super) fn merged_tree(
     };
     let mut edit = TreeEdit::new(&o.repo, dest_tree);
     let write_blob = |data: &[u8]| -> ApiResult<ObjectId> {
-        Ok(o.repo.write_blob(data).internal("writing a blob")?.detach())
+        Ok(crate::git::write::retrying("writing a blob", || o.repo.write_blob(data))?.detach())
     };
     for (path, e) in &analysis.edits {
         match e {
