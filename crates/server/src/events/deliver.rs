@@ -150,16 +150,7 @@ impl Deliverer {
                 failure: None,
             };
         };
-        let one = |r: Result<(), Failure>| match r {
-            Ok(()) => Outcome {
-                delivered: 1,
-                failure: None,
-            },
-            Err(f) => Outcome {
-                delivered: 0,
-                failure: Some(f),
-            },
-        };
+        let one = outcome_of_one;
         match batch.target() {
             Target::Sns if batch.rows.len() > 1 => self.publish_rows(batch).await,
             Target::Sns => one(self.publish_row(first).await),
@@ -194,16 +185,7 @@ impl Deliverer {
                 failure: None,
             };
         };
-        let single = |r: Result<(), Failure>| match r {
-            Ok(()) => Outcome {
-                delivered: 1,
-                failure: None,
-            },
-            Err(f) => Outcome {
-                delivered: 0,
-                failure: Some(f),
-            },
-        };
+        let single = outcome_of_one;
         if self.no_publish_batch.load(Ordering::Relaxed) {
             return single(self.publish_row(first).await);
         }
@@ -285,10 +267,17 @@ impl Deliverer {
                     retryable: !f.sender_fault(),
                 }),
             },
-            // An entry neither published nor failed: tried again with the next batch.
-            _ => Outcome {
+            _ if delivered == sent => Outcome {
                 delivered,
                 failure: None,
+            },
+            // An entry the answer says nothing about: tried again, after the backoff.
+            _ => Outcome {
+                delivered,
+                failure: Some(Failure {
+                    message: format!("PublishBatch answered nothing for entry {delivered}"),
+                    retryable: true,
+                }),
             },
         }
     }
@@ -462,6 +451,20 @@ impl Deliverer {
                 retryable: true,
             }),
         }
+    }
+}
+
+/// What sending one row achieved.
+fn outcome_of_one(sent: Result<(), Failure>) -> Outcome {
+    match sent {
+        Ok(()) => Outcome {
+            delivered: 1,
+            failure: None,
+        },
+        Err(f) => Outcome {
+            delivered: 0,
+            failure: Some(f),
+        },
     }
 }
 
