@@ -319,13 +319,11 @@ impl GitStore {
             return Ok(with_object_cache(h.shared.to_thread_local()));
         }
         let path = self.path(id);
-        let slots = (pack_indices(&path) * 4)
-            .max(MIN_INDEX_SLOTS)
-            .min(usize::from(u16::MAX));
+        // gix counts slots in a u16.
+        let slots =
+            u16::try_from((pack_indices(&path) * 4).max(MIN_INDEX_SLOTS)).unwrap_or(u16::MAX);
         let options = gix::open::Options::isolated()
-            .object_store_slots(gix::odb::store::init::Slots::Given(
-                u16::try_from(slots).unwrap_or(u16::MAX),
-            ))
+            .object_store_slots(gix::odb::store::init::Slots::Given(slots))
             .open_path_as_is(true)
             .strict_config(false)
             // Tree walks over packed history resolve long delta chains; a bigger delta-base
@@ -334,9 +332,13 @@ impl GitStore {
         let shared = gix::ThreadSafeRepository::open_opts(path, options)
             .internal("opening the repository")?;
         let repo = shared.to_thread_local();
-        self.handles
-            .lock()
-            .insert(id.to_owned(), Handle { shared, slots });
+        self.handles.lock().insert(
+            id.to_owned(),
+            Handle {
+                shared,
+                slots: usize::from(slots),
+            },
+        );
         Ok(with_object_cache(repo))
     }
 

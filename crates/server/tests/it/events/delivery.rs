@@ -154,12 +154,7 @@ async fn a_push_of_several_refs_reaches_sns_as_aws_sends_it() {
     );
     // Nothing else is on its way, and nothing else arrived.
     let listed = wait_settled(&server, &name);
-    let sns_rows: Vec<&Value> = listed["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["target"] == "sns")
-        .collect();
+    let sns_rows = events_to(&listed, "sns");
     assert_eq!(sns_rows.len(), 3);
     assert!(
         sns_rows.iter().all(|e| e["status"] == "delivered"),

@@ -81,15 +81,7 @@ async fn lambda_triggers_invoke_asynchronously_with_a_signed_call() {
         }]})
     );
     let listed = wait_settled(&server, &name);
-    let by_target = |t: &str| -> Vec<Value> {
-        listed["events"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|e| e["target"] == t)
-            .cloned()
-            .collect()
-    };
+    let by_target = |t: &str| events_to(&listed, t);
     assert_eq!(by_target("lambda")[0]["status"], "delivered");
     assert_eq!(by_target("lambda")[0]["destination"], function);
     // No EventBridge endpoint: recorded, not delivered.
@@ -381,12 +373,7 @@ async fn queued_trigger_records_for_one_topic_go_in_one_publish_batch() {
         commits[2]
     );
     let listed = wait_settled(&server, &name);
-    let sns_events: Vec<&Value> = listed["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["target"] == "sns")
-        .collect();
+    let sns_events = events_to(&listed, "sns");
     let statuses: Vec<&str> = sns_events
         .iter()
         .map(|e| e["status"].as_str().unwrap())
@@ -434,11 +421,8 @@ async fn an_sns_endpoint_without_publish_batch_gets_one_publish_per_record() {
     assert_eq!(published, commits);
     let listed = wait_settled(&server, &name);
     assert!(
-        listed["events"]
-            .as_array()
-            .unwrap()
+        events_to(&listed, "sns")
             .iter()
-            .filter(|e| e["target"] == "sns")
             .all(|e| e["status"] == "delivered"),
         "{listed}"
     );
@@ -503,11 +487,8 @@ async fn a_refused_publish_batch_is_told_apart_by_its_first_record() {
         .map(|(_, _, m)| record_commit(m))
         .collect();
     assert_eq!(last, commits[1..]);
-    let statuses: Vec<&str> = listed["events"]
-        .as_array()
-        .unwrap()
+    let statuses: Vec<&str> = events_to(&listed, "sns")
         .iter()
-        .filter(|e| e["target"] == "sns")
         .map(|e| e["status"].as_str().unwrap())
         .collect();
     assert_eq!(statuses, ["failed", "delivered", "delivered"], "{listed}");

@@ -82,6 +82,16 @@ pub fn list_events(server: &TestServer, query: &str) -> serde_json::Value {
     http::request(server.addr, "GET", &format!("/_events?{query}"), &[], b"").json()
 }
 
+/// The listed events (`GET /_events`) that went, or were to go, to `target`.
+pub fn events_to<'a>(listed: &'a serde_json::Value, target: &str) -> Vec<&'a serde_json::Value> {
+    listed["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["target"] == target)
+        .collect()
+}
+
 /// Waits until no event of the repository is pending any more (all delivered or given up).
 pub fn wait_settled(server: &TestServer, repository: &str) -> serde_json::Value {
     let deadline = std::time::Instant::now() + DELIVERY_WAIT;
