@@ -270,7 +270,7 @@ impl Bound {
         let limits = self.state.config.serve_limits();
         let state = self.state.clone();
         let activity = self.state.activity.clone();
-        let server = serve::Server::new(app(self.state), limits, activity);
+        let server = serve::Server::new(app(state.clone()), state.clone(), limits, activity);
         let plain = serve::Http {
             https_port: self.https_addr.map(|a| a.port()),
         };

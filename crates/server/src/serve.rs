@@ -13,6 +13,7 @@
 //! connection cap and its shutdown.
 
 use crate::activity::{Activity, stamp_ms};
+use crate::state::AppState;
 use axum::Router;
 use bytes::Bytes;
 use hyper::Request;
@@ -225,19 +226,30 @@ impl Handshake for Tls {
 /// One router served on any number of listeners, with one connection cap and one shutdown.
 pub struct Server {
     router: Router,
+    /// `POST /` (every API call) goes straight to the awsJson handler with this state: the
+    /// router's path match, method dispatch and boxed futures were a few percent of a small
+    /// call's CPU (BENCHMARKS.md, issue 13). The router routes it there too.
+    api: Arc<AppState>,
     limits: Limits,
     conns: Arc<Connections>,
     shutdown: watch::Sender<bool>,
 }
 
 impl Server {
-    /// `activity` is told when answers end (for background work that waits for
-    /// a quiet moment).
-    pub fn new(router: Router, limits: Limits, activity: Arc<Activity>) -> Arc<Server> {
+    /// `activity` is told when answers end (for background work that waits for a quiet
+    /// moment); `POST /` is answered by [`crate::protocol::handle`] with `api`, other requests
+    /// by `router`.
+    pub fn new(
+        router: Router,
+        api: Arc<AppState>,
+        limits: Limits,
+        activity: Arc<Activity>,
+    ) -> Arc<Server> {
         let max = limits.max_connections.clamp(1, MAX_CONNECTIONS_CAP);
         let (shutdown, _) = watch::channel(false);
         Arc::new(Server {
             router,
+            api,
             limits: Limits {
                 max_connections: max,
                 ..limits
@@ -369,10 +381,10 @@ impl Server {
             None => return,
         };
         let router = self.router.clone();
+        let api = self.api.clone();
         let body_timeout = self.limits.body_timeout;
         let service_state = state.clone();
         let service = hyper::service::service_fn(move |req: Request<Incoming>| {
-            let mut router = router.clone();
             let busy = Busy::start(service_state.clone());
             let mut req = req.map(|body| TimedBody::new(body, body_timeout, peer));
             // Only TLS requests carry it (absent means plain HTTP): an extension costs an
@@ -380,9 +392,23 @@ impl Server {
             if secure {
                 req.extensions_mut().insert(Listener { secure });
             }
+            let api = (req.method() == hyper::Method::POST && req.uri().path() == "/")
+                .then(|| api.clone());
+            let mut router = router.clone();
             async move {
-                let response = tower_service::Service::call(&mut router, req).await;
-                response.map(|r| r.map(|inner| TrackedBody { inner, _busy: busy }))
+                let response = match api {
+                    Some(api) => {
+                        let req = req.map(axum::body::Body::new);
+                        crate::protocol::handle(axum::extract::State(api), req).await
+                    }
+                    None => match tower_service::Service::call(&mut router, req).await {
+                        Ok(r) => r,
+                        Err(never) => match never {},
+                    },
+                };
+                Ok::<_, std::convert::Infallible>(
+                    response.map(|inner| TrackedBody { inner, _busy: busy }),
+                )
             }
         });
         let mut builder = hyper::server::conn::http1::Builder::new();

@@ -13,10 +13,12 @@ pub fn present(v: &Option<String>) -> Option<&str> {
 
 /// Repository names: 1–100 of `[A-Za-z0-9._-]`, not ending in `.git` (model pattern `[\w\.-]+`).
 pub fn is_valid_repository_name(name: &str) -> bool {
+    // ASCII only, so bytes are characters; checked on every call that names a repository,
+    // hence no lowercased copy for the `.git` suffix.
     !name.is_empty()
-        && name.chars().count() <= 100
+        && name.len() <= 100
         && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
-        && !name.to_ascii_lowercase().ends_with(".git")
+        && !(name.len() >= 4 && name[name.len() - 4..].eq_ignore_ascii_case(".git"))
         // `.` and `..` would be path segments in clone URLs.
         && name != "."
         && name != ".."
@@ -322,7 +324,15 @@ mod tests {
 
     #[test]
     fn repository_names() {
-        for ok in ["a", "my-app", "My_App.v2", &"x".repeat(100)] {
+        for ok in [
+            "a",
+            "my-app",
+            "My_App.v2",
+            &"x".repeat(100),
+            "git",
+            "agit",
+            ".gitx",
+        ] {
             assert!(is_valid_repository_name(ok), "{ok}");
         }
         for bad in [
@@ -331,6 +341,8 @@ mod tests {
             "a/b",
             "a.git",
             "A.GIT",
+            ".git",
+            "x.Git",
             "..",
             ".",
             "é",

@@ -35,6 +35,8 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 
 pub const JSON_CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 
+static REQUEST_ID_HEADER: header::HeaderName = header::HeaderName::from_static("x-amzn-requestid");
+
 /// One API call's bookkeeping for the log line and the response headers.
 struct Call {
     request_id: String,
@@ -97,9 +99,9 @@ pub async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Res
         // The query protocol: STS at the same endpoint (identity::sts).
         return query::handle(state, &uri, &headers, body).await;
     } else if essence.eq_ignore_ascii_case("application/json") {
-        return legacy_envelope(&call, &headers, body, &state.body_memory).await;
+        return legacy_envelope(call, &headers, body, &state.body_memory).await;
     } else {
-        return unsupported_content_type(&call, target);
+        return unsupported_content_type(call, target);
     }
 
     // Resolved first so that every log line names the caller's account and region, even for
@@ -123,7 +125,7 @@ pub async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Res
     let (body, body_sha256, _reserved) =
         match body::read(&headers, body, &state.body_memory, verify).await {
             Ok(b) => b,
-            Err(e) => return finish(&call, Err(e)),
+            Err(e) => return finish(call, Err(e)),
         };
     if tracing::enabled!(target: "codecommit_local::api", tracing::Level::DEBUG) {
         call.input = Some(body.clone());
@@ -146,7 +148,7 @@ pub async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Res
                 call.region = v.region.clone();
                 scope = Ok((v.principal, v.region));
             }
-            Err(failure) => return finish(&call, Err(auth_error(&failure))),
+            Err(failure) => return finish(call, Err(auth_error(&failure))),
         }
     }
     // AWS parses the body before it looks at the target or the signature, but an empty body
@@ -156,21 +158,18 @@ pub async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Res
     let malformed = || ApiError::client(ErrorCode::Serialization, "");
     let Some(op) = op else {
         if !body.is_empty() && not_json(&body) {
-            return finish(&call, Err(malformed()));
+            return finish(call, Err(malformed()));
         }
-        return finish(
-            &call,
-            Err(ApiError::client(ErrorCode::UnknownOperation, "")),
-        );
+        return finish(call, Err(ApiError::client(ErrorCode::UnknownOperation, "")));
     };
     if body.is_empty() {
-        return finish(&call, Err(malformed()));
+        return finish(call, Err(malformed()));
     }
     let caller = match scope {
         Ok((caller, _)) => caller,
         Err(e) => {
             let e = if not_json(&body) { malformed() } else { e };
-            return finish(&call, Err(e));
+            return finish(call, Err(e));
         }
     };
 
@@ -221,7 +220,7 @@ pub async fn handle(State(state): State<Arc<AppState>>, request: Request) -> Res
         Err(_) if not_json(&body) => Err(malformed()),
         other => other,
     };
-    finish(&call, result)
+    finish(call, result)
 }
 
 /// The SigV4 signing name of CodeCommit.
@@ -274,7 +273,7 @@ fn caller_scope(
     ))
 }
 
-fn finish(call: &Call, result: Result<Vec<u8>, ApiError>) -> Response {
+fn finish(call: Call, result: Result<Vec<u8>, ApiError>) -> Response {
     match result {
         Ok(body) => respond(call, StatusCode::OK, body, JSON_CONTENT_TYPE, None),
         Err(e) => {
@@ -313,14 +312,14 @@ fn finish(call: &Call, result: Result<Vec<u8>, ApiError>) -> Response {
 /// reports), scope, operation, repository, status, exception and its message; at `debug`, the
 /// input too. Quotes are capped (`logging::Capped`).
 fn respond(
-    call: &Call,
+    call: Call,
     status: StatusCode,
     body: Vec<u8>,
     content_type: &'static str,
     exception: Option<(ErrorCode, &str)>,
 ) -> Response {
     if tracing::enabled!(target: "codecommit_local::api", tracing::Level::INFO) {
-        log_call(call, status, exception);
+        log_call(&call, status, exception);
     }
     let mut response = (status, body).into_response();
     let h = response.headers_mut();
@@ -330,8 +329,10 @@ fn respond(
     } else {
         h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     }
-    if let Ok(v) = HeaderValue::from_str(&call.request_id) {
-        h.insert("x-amzn-requestid", v);
+    // The id's own buffer becomes the header value (no copy).
+    if let Ok(v) = HeaderValue::from_maybe_shared(bytes::Bytes::from(call.request_id.into_bytes()))
+    {
+        h.insert(&REQUEST_ID_HEADER, v);
     }
     response
 }
@@ -390,7 +391,7 @@ pub fn error_body(code: ErrorCode, message: &str) -> Vec<u8> {
 /// `Content-Type: application/json`: AWS answers HTTP 200 with its legacy envelope around an
 /// `UnknownOperationException` (or a `SerializationException` when the body is not JSON).
 async fn legacy_envelope(
-    call: &Call,
+    call: Call,
     headers: &HeaderMap,
     body: Body,
     budget: &body::BodyBudget,
@@ -421,11 +422,11 @@ async fn legacy_envelope(
 
 /// Any method but POST on the API root: AWS's front end cannot tell which operation is meant.
 pub async fn other_method(State(state): State<Arc<AppState>>) -> Response {
-    unsupported_content_type(&Call::new(&state), "")
+    unsupported_content_type(Call::new(&state), "")
 }
 
 /// Any other content type: AWS's front end answers in XML.
-fn unsupported_content_type(call: &Call, target: &str) -> Response {
+fn unsupported_content_type(call: Call, target: &str) -> Response {
     let well_formed = target
         .split_once('.')
         .is_some_and(|(p, o)| !p.is_empty() && !o.is_empty());
