@@ -121,7 +121,7 @@ fn format(buf: &mut String, ansi: bool, stamp: &str, micros: u32, line: &ApiLine
     key(buf, "repository");
     push_debug_str(buf, line.repository);
     key(buf, "status");
-    let _ = write!(buf, "{}", line.status);
+    push_padded(buf, u32::from(line.status), 3);
     key(buf, "exception");
     push_debug_str(buf, line.exception);
     if let Some(error) = line.error {
@@ -131,7 +131,8 @@ fn format(buf: &mut String, ansi: bool, stamp: &str, micros: u32, line: &ApiLine
     key(buf, "ms");
     // Hundredths of a millisecond, as `{:.2}` shows them.
     let hundredths = (line.elapsed.as_nanos() + 5_000) / 10_000;
-    let _ = write!(buf, "{}.", hundredths / 100);
+    push_padded(buf, u32::try_from(hundredths / 100).unwrap_or(u32::MAX), 1);
+    buf.push('.');
     push_padded(buf, (hundredths % 100) as u32, 2);
     if let Some(input) = line.input {
         key(buf, "input");

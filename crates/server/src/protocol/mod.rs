@@ -24,7 +24,7 @@ use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use codecommit_model::{ErrorCode, Operation, TARGET_PREFIX};
 use std::sync::Arc;
 use std::time::Instant;
@@ -321,12 +321,12 @@ fn respond(
     if tracing::enabled!(target: "codecommit_local::api", tracing::Level::INFO) {
         log_call(&call, status, exception);
     }
-    let mut response = (status, body).into_response();
+    // Built directly: `Vec`'s `IntoResponse` adds an octet-stream content type to replace.
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
     let h = response.headers_mut();
-    if content_type.is_empty() {
-        // AWS's XML answers carry no content type.
-        h.remove(header::CONTENT_TYPE);
-    } else {
+    // AWS's XML answers carry no content type.
+    if !content_type.is_empty() {
         h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     }
     // The id's own buffer becomes the header value (no copy).
